@@ -1,0 +1,19 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'bench/.venv/**', '**/*.svelte'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // The engine must never pull Electron in: it runs headless (CLI, server, workers).
+      'no-restricted-imports': ['error', { paths: [] }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/shared/**/*.ts', 'src/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'the engine, contract and server never import Electron' }, { name: 'electron-store', message: 'settings reach the engine as plain values' }] }],
+    },
+  },
+);

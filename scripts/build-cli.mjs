@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Bundle the CLI/server (src/server/cli-entry.ts) into one ESM file. Packages stay
+// external: tfjs-node and sharp are native and must be loaded from node_modules.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { cli: 'src/server/cli-entry.ts' },
+  outdir: 'out/cli',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
