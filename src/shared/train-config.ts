@@ -1,0 +1,141 @@
+/**
+ * Training configuration for SimCLR pretraining: the schema, its defaults (a
+ * tiny run that finishes on a laptop CPU in minutes) and the parser that turns
+ * bad input into messages naming the field.
+ *
+ *   parseTrainConfig(raw, source?)  -> TrainConfig (defaults filled in) or throws TrainConfigError
+ *   resolveLearningRate(cfg)        -> the peak learning rate after batch-size scaling
+ *
+ * Imports nothing from Node or Electron: the renderer validates forms with it too.
+ */
+import { z } from 'zod';
+
+export const MODEL_PRESETS = ['tiny', 'small', 'standard', 'paper'] as const;
+export const OPTIMIZERS = ['lars', 'sgd', 'adamw'] as const;
+export const LR_SCALINGS = ['linear', 'sqrt'] as const;
+export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const positiveInt = z.number().int().positive();
+
+export const modelSectionSchema = z
+  .object({
+    /** tiny = ResNet-18 x0.25, small = ResNet-18 x0.5, standard = ResNet-18, paper = ResNet-50 */
+    preset: z.enum(MODEL_PRESETS).default('tiny'),
+    /** overrides the preset's depth */
+    depth: z.union([z.literal(18), z.literal(34), z.literal(50)]).optional(),
+    /** overrides the preset's width multiplier */
+    width: z.number().positive().max(4).optional(),
+    /** output size of the projection head g (the NT-Xent space) */
+    projectionDim: positiveInt.default(128),
+    /** hidden size of g; by default the representation size */
+    projectionHiddenDim: positiveInt.optional(),
+  })
+  .strict();
+
+export const optimizerSectionSchema = z
+  .object({
+    name: z.enum(OPTIMIZERS).default('lars'),
+    /**
+     * Base learning rate before scaling; by default 0.3 (linear) or 0.075 (sqrt)
+     * for lars/sgd as in the SimCLR paper, 1e-3 for adamw.
+     */
+    baseLr: z.number().positive().optional(),
+    /** linear: lr = base x batch/256; sqrt: lr = base x sqrt(batch) */
+    lrScaling: z.enum(LR_SCALINGS).default('sqrt'),
+    weightDecay: z.number().min(0).default(1e-6),
+    /** linear warmup length in epochs (may be fractional), then cosine decay to 0 */
+    warmupEpochs: z.number().min(0).default(1),
+    /** momentum for lars and sgd */
+    momentum: z.number().min(0).max(1).default(0.9),
+  })
+  .strict();
+
+export const knnSectionSchema = z
+  .object({
+    /** run the kNN monitor every K epochs (and after the last one); 0 turns it off */
+    every: z.number().int().min(0).default(1),
+    k: positiveInt.default(200),
+    /** votes are weighted by exp(similarity / temperature) */
+    temperature: z.number().positive().default(0.1),
+    /** use at most this many test images (null: the whole test split) */
+    testLimit: positiveInt.nullable().default(null),
+  })
+  .strict();
+
+export const trainConfigSchema = z
+  .object({
+    /** run name; the run id is derived from it and the start time */
+    runName: z.string().min(1).max(80).optional(),
+    /** dataset folder (CIFAR binary, IDX or image folder) or a dataset id known to the data root */
+    dataset: z.string().min(1, 'give a dataset folder or id'),
+    /** use at most this many training images (null: all), taken in file order */
+    trainLimit: positiveInt.nullable().default(null),
+    model: modelSectionSchema.default(() => modelSectionSchema.parse({})),
+    /** augmentation pipeline: a preset name (e.g. "SimCLR CIFAR"), a pipeline JSON file, or the pipeline itself */
+    pipeline: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).default('SimCLR CIFAR'),
+    epochs: positiveInt.default(5),
+    batchSize: z.number().int().min(2, 'NT-Xent needs at least 2 images per batch').default(128),
+    optimizer: optimizerSectionSchema.default(() => optimizerSectionSchema.parse({})),
+    /** NT-Xent temperature */
+    temperature: z.number().positive().default(0.5),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    backend: z.enum(TRAIN_BACKENDS).default('auto'),
+    knn: knnSectionSchema.default(() => knnSectionSchema.parse({})),
+    /** where runs/<run-id>/ is created; null: the data root's runs/ folder */
+    outDir: z.string().min(1).nullable().default(null),
+    /** data root (default $SIMCLR_DATA_ROOT or ~/.simclr-workbench, resolved by the caller) */
+    dataRoot: z.string().min(1).nullable().default(null),
+    /** batch size for feature extraction in the kNN monitor */
+    evalBatchSize: positiveInt.default(256),
+  })
+  .strict();
+
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+/** A config that failed validation; `issues` lists one "field: problem" per line. */
+export class TrainConfigError extends Error {
+  constructor(
+    readonly issues: string[],
+    source?: string,
+  ) {
+    super(`${source ? `${source}: ` : ''}invalid training config:\n  ${issues.join('\n  ')}`);
+    this.name = 'TrainConfigError';
+  }
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(config)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length ? `${fieldPath(issue.path)}: ` : '';
+    return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see the train config reference)`;
+  }
+  return `${fieldPath(issue.path)}: ${issue.message}`;
+}
+
+/** Validate a raw config (parsed JSON, flags) and fill in the defaults. */
+export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
+  const r = trainConfigSchema.safeParse(raw);
+  if (!r.success) throw new TrainConfigError(r.error.issues.map(describeIssue), source);
+  const cfg = r.data;
+  const problems: string[] = [];
+  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push(`optimizer.warmupEpochs: ${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer`);
+  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push(`trainLimit: ${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})`);
+  if (problems.length) throw new TrainConfigError(problems, source);
+  return cfg;
+}
+
+/** The default base learning rate for an optimiser and scaling rule. */
+export function defaultBaseLr(name: TrainConfig['optimizer']['name'], scaling: TrainConfig['optimizer']['lrScaling']): number {
+  if (name === 'adamw') return 1e-3;
+  return scaling === 'linear' ? 0.3 : 0.075;
+}
+
+/** Peak learning rate: base x batch/256 (linear) or base x sqrt(batch) (sqrt). */
+export function resolveLearningRate(cfg: Pick<TrainConfig, 'batchSize' | 'optimizer'>): number {
+  const base = cfg.optimizer.baseLr ?? defaultBaseLr(cfg.optimizer.name, cfg.optimizer.lrScaling);
+  return cfg.optimizer.lrScaling === 'linear' ? (base * cfg.batchSize) / 256 : base * Math.sqrt(cfg.batchSize);
+}
