@@ -1,10 +1,12 @@
 import { backendCommand } from './commands/backend.js';
+import { runsCommand } from './commands/runs.js';
 import { UsageError, type Command } from './cli-args.js';
 import { version } from './version.js';
 
 // One entry per subcommand; each lives in ./commands/<name>.ts.
 const commands: Record<string, Command> = {
   backend: backendCommand,
+  runs: runsCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,28 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** $SIMCLR_DATA_ROOT, else ~/.simclr-workbench. The app passes its own setting instead. */
+export function defaultDataRoot(): string {
+  return process.env.SIMCLR_DATA_ROOT || path.join(os.homedir(), '.simclr-workbench');
+}
+
+export function runsDir(dataRoot: string): string {
+  return path.join(dataRoot, 'runs');
+}
+
+export function trashDir(dataRoot: string): string {
+  return path.join(dataRoot, 'trash', 'runs');
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/**
+ * A run id is a plain directory name. Anything else (slashes, '..', empty) is
+ * refused here, so no caller can be steered outside the runs folder.
+ */
+export function checkRunId(id: string): string {
+  if (typeof id !== 'string' || !RUN_ID.test(id) || id.includes('..')) {
+    throw new Error(`"${id}" is not a run id (letters, digits, '.', '_' and '-' only, as listed by \`runs list\`)`);
+  }
+  return id;
+}
