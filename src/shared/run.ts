@@ -117,4 +117,9 @@ export type MetricRecord =
       time: string;
     }
   | { type: 'knn'; epoch: number; globalStep: number; k: number; temperature: number; accuracy: number; testCount: number; seconds: number; time: string }
+  /**
+   * Written when training resumes from a checkpoint: step/epoch records above
+   * this globalStep that precede the line belong to the interrupted attempt.
+   */
+  | { type: 'resume'; epoch: number; globalStep: number; checkpoint: string; time: string }
   | { type: 'eval'; [key: string]: unknown };
