@@ -1,0 +1,52 @@
+/**
+ * Models: ResNet encoders, the SimCLR projection head and a linear classifier head.
+ *
+ * Public API
+ * ----------
+ *   createModel(config: ModelConfigInput | ModelConfig, seed = 0, options?: { kernels?: 'auto' | 'fused' | 'composed' }): Model
+ *     config: see src/shared/model-config.ts (ModelConfigSchema, MODEL_PRESETS, resolveModelConfig,
+ *     stemForImageSize). Same config + seed -> bit-identical initial weights on every backend.
+ *     kernels 'auto' uses TensorFlow's fused batch-norm kernels on the tensorflow backend and
+ *     composed tfjs ops elsewhere (the two agree to float32 round-off).
+ *
+ *   Model
+ *     encode(x: Tensor4D NHWC float32, training): Tensor2D h [B, featureDim]
+ *     project(h, training): Tensor2D z [B, projection.outDim]      Linear(no bias)-BN-ReLU-Linear(bias)
+ *     classify(h): Tensor2D logits [B, numClasses]                  only when config.numClasses is set
+ *     forward(x, training): { h, z }
+ *     training = true: batch norm uses the statistics of the whole batch passed in (so pass both
+ *       views of a SimCLR batch, 2N images, in one call) and updates the running mean/variance
+ *       (running = m * running + (1 - m) * batch, m = config.bnMomentum, variance Bessel-corrected).
+ *       Every training-mode call updates the running stats, also outside a gradient tape.
+ *     training = false: running statistics, nothing is updated.
+ *     The model does not rescale pixels: feed what the data pipeline produces (e.g. [0, 1]).
+ *
+ *     params: Param[]  { name, variable, group: 'encoder'|'projection'|'classifier',
+ *                        role: 'kernel'|'bias'|'bn_gamma'|'bn_beta'|'bn_mean'|'bn_variance',
+ *                        trainable, bnOrBias }          (bnOrBias: LARS skips decay + adaptation)
+ *     trainableParams(groups?) / trainableVariables(groups?)   e.g. tf.variableGrads(f, model.trainableVariables())
+ *     numParams(groups?)                                       trainable scalars, running stats excluded
+ *     getWeights(): Record<name, Tensor>   clones of every variable incl. BN running stats; caller disposes
+ *     setWeights(weights, { allowMissing?, ignoreUnknown? })  validates names/shapes before assigning
+ *     kernels(): 'fused' | 'composed'
+ *     dispose()
+ *
+ *   Names: encoder/stem/conv/kernel, encoder/stem/bn/{gamma,beta,moving_mean,moving_variance},
+ *     encoder/layer<s>.<i>/conv<j>/kernel, .../bn<j>/..., .../shortcut/conv/kernel, .../shortcut/bn/...,
+ *     projection/fc1/kernel, projection/bn1/..., projection/fc2/{kernel,bias}, classifier/{kernel,bias}.
+ *     Conv kernels are HWIO [k, k, in, out]; dense kernels [in, out].
+ *
+ *   planModel(config): ModelPlan, countParams(plan, groups?)   shapes and counts without allocating
+ *
+ * A SimCLR step (the trainer's job, shown for the shapes):
+ *   const { value: loss, grads } = tf.variableGrads(() => ntXent(model.forward(views2N, true).z, t).loss,
+ *                                                   model.trainableVariables());
+ *   grads are keyed by the tf.Variable's internal name; optimiser.apply maps them back (see ../optim).
+ */
+export { createModel } from './model.js';
+export type { CreateModelOptions, KernelChoice, Model, Param, SetWeightsOptions } from './model.js';
+export { countParams, isBnOrBias, isTrainable, planModel } from './spec.js';
+export type { BlockPlan, EncoderPlan, HeadPlan, ModelPlan, ParamGroup, ParamRole, ParamSpec } from './spec.js';
+export { batchNorm, conv2d, dense } from './layers.js';
+export type { BnOptions, BnVars } from './layers.js';
+export { nativeAvailable } from './native-ops.js';

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormTrain, fusedBatchNormTrainGrad, reluGrad } from './native-ops.js';
+
+/**
+ * Layer functions over tensors. Batch norm comes in two implementations with
+ * the same maths and the same custom gradient boundary:
+ *  - fused: TensorFlow's FusedBatchNormV3 / FusedBatchNormGradV3 (+ Relu/ReluGrad),
+ *    a handful of native kernels per layer (tensorflow backend only);
+ *  - composed: tfjs ops with the closed-form backward pass (any backend).
+ * Each BN call can also add a residual and apply ReLU inside the same gradient
+ * node, so a ResNet block's tail (BN, +shortcut, ReLU) is one node on the tape.
+ */
+
+export interface BnVars {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  movingMean: tf.Variable;
+  movingVariance: tf.Variable;
+}
+
+export interface BnOptions {
+  /** batch statistics (and running-stat update) when true; running statistics when false */
+  training: boolean;
+  /** running = momentum * running + (1 - momentum) * batch */
+  momentum: number;
+  epsilon: number;
+  /** use the native fused kernels (tensorflow backend only) */
+  fused: boolean;
+  relu?: boolean;
+  /** added after normalisation, before the ReLU */
+  residual?: tf.Tensor;
+}
+
+/** Batch norm over every axis but the last (NHWC or [N, C]); optionally + residual, then ReLU. */
+export function batchNorm<T extends tf.Tensor>(x: T, bn: BnVars, opts: BnOptions): T {
+  if (!opts.training) return batchNormInference(x, bn, opts);
+  if (x.shape[0]! < 2) {
+    throw new Error(`batch norm in training mode needs at least 2 samples per batch (got a batch of ${x.shape[0]})`);
+  }
+  const relu = opts.relu ?? false;
+  const inputs: tf.Tensor[] = [x, bn.gamma, bn.beta];
+  if (opts.residual) inputs.push(opts.residual);
+  const node = opts.fused ? fusedTrainNode(bn, opts.momentum, opts.epsilon, relu, !!opts.residual) : composedTrainNode(bn, opts.momentum, opts.epsilon, relu, !!opts.residual);
+  return node(...inputs) as T;
+}
+
+function batchNormInference<T extends tf.Tensor>(x: T, bn: BnVars, opts: BnOptions): T {
+  return tf.tidy(() => {
+    const x4 = x.rank === 4 ? (x as unknown as tf.Tensor4D) : tf.reshape(x, [x.shape[0]!, 1, 1, x.shape[x.rank - 1]!]);
+    let y: tf.Tensor = tf.batchNorm4d(x4 as tf.Tensor4D, bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, bn.beta as tf.Tensor1D, bn.gamma as tf.Tensor1D, opts.epsilon);
+    if (x.rank !== 4) y = tf.reshape(y, x.shape);
+    if (opts.residual) y = tf.add(y, opts.residual);
+    if (opts.relu) y = tf.relu(y);
+    return y as T;
+  });
+}
+
+/** Exponential moving average of the batch statistics; `variance` is already Bessel-corrected. */
+function updateRunning(bn: BnVars, mean: tf.Tensor, variance: tf.Tensor, momentum: number): void {
+  tf.tidy(() => {
+    bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, momentum), tf.mul(mean, 1 - momentum)));
+    bn.movingVariance.assign(tf.add(tf.mul(bn.movingVariance, momentum), tf.mul(variance, 1 - momentum)));
+  });
+}
+
+function as4d(x: tf.Tensor): tf.Tensor4D {
+  return x.rank === 4 ? (x as tf.Tensor4D) : tf.reshape(x, [x.shape[0]!, 1, 1, x.shape[x.rank - 1]!]);
+}
+
+function fusedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boolean, hasResidual: boolean) {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, gamma, beta] = args as tf.Tensor1D[];
+    const residual = hasResidual ? (args[3] as tf.Tensor) : null;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const shape = x!.shape;
+    const x4 = as4d(x!);
+    const o = fusedBatchNormTrain(x4, gamma!, beta!, epsilon);
+    updateRunning(bn, o.mean, o.variance, momentum);
+    let y: tf.Tensor = o.y;
+    if (residual) y = tf.add(y, x!.rank === 4 ? residual : tf.reshape(residual, y.shape));
+    if (relu) y = tf.relu(y);
+    save([x4, gamma!, ...o.reserve, y]);
+    return {
+      value: x!.rank === 4 ? y : tf.reshape(y, shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sgamma, r1, r2, r3, out] = saved;
+        let dz = as4d(dy);
+        if (relu) dz = reluGrad(dz, out!);
+        const [dx, dgamma, dbeta] = fusedBatchNormTrainGrad(dz, sx as tf.Tensor4D, sgamma as tf.Tensor1D, [r1!, r2!, r3!], epsilon);
+        const grads: tf.Tensor[] = [dy.rank === 4 ? dx : tf.reshape(dx, shape), dgamma, dbeta];
+        if (hasResidual) grads.push(dy.rank === 4 ? dz : tf.reshape(dz, shape));
+        return grads;
+      },
+    };
+  });
+}
+
+function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boolean, hasResidual: boolean) {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const residual = hasResidual ? (args[3] as tf.Tensor) : null;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const axes = x!.shape.slice(0, -1).map((_, i) => i);
+    const count = x!.size / x!.shape[x!.rank - 1]!;
+    const mean = tf.mean(x!, axes);
+    const centred = tf.sub(x!, mean);
+    const variance = tf.mean(tf.square(centred), axes);
+    updateRunning(bn, mean, tf.mul(variance, count / (count - 1)), momentum);
+    const invStd = tf.rsqrt(tf.add(variance, epsilon));
+    const xhat = tf.mul(centred, invStd);
+    let y = tf.add(tf.mul(xhat, gamma!), beta!);
+    if (residual) y = tf.add(y, residual);
+    if (relu) y = tf.relu(y);
+    save([xhat, invStd, gamma!, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, sinv, sgamma, out] = saved;
+        const dz = relu ? tf.mul(dy, tf.step(out!)) : dy;
+        const dbeta = tf.sum(dz, axes);
+        const dgamma = tf.sum(tf.mul(dz, sxhat!), axes);
+        // dx = gamma / std * (dz - mean(dz) - xhat * mean(dz * xhat))
+        const dx = tf.mul(tf.mul(sgamma!, sinv!), tf.sub(tf.sub(dz, tf.div(dbeta, count)), tf.mul(sxhat!, tf.div(dgamma, count))));
+        const grads: tf.Tensor[] = [dx, dgamma, dbeta];
+        if (hasResidual) grads.push(dz);
+        return grads;
+      },
+    };
+  });
+}
+
+/** 'same'-padded conv without bias (every ResNet conv is followed by batch norm). */
+export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number): tf.Tensor4D {
+  return tf.conv2d(x, kernel, stride, 'same');
+}
+
+export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  return bias ? tf.tidy(() => tf.add(tf.matMul(x, kernel), bias)) : tf.matMul(x, kernel);
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Optimiser settings; defaults follow google-research/simclr (LARS) and PyTorch (SGD, AdamW). */
+
+export const LarsConfigSchema = z
+  .object({
+    kind: z.literal('lars'),
+    momentum: z.number().min(0).max(1).default(0.9),
+    /** added to the gradient (kernels only) before the trust ratio; SimCLR uses 1e-6 */
+    weightDecay: z.number().min(0).default(1e-6),
+    /** trust coefficient: trust ratio = eeta * ||w|| / ||g + wd * w|| */
+    eeta: z.number().positive().default(0.001),
+    nesterov: z.boolean().default(false),
+  })
+  .strict();
+
+export const SgdConfigSchema = z
+  .object({
+    kind: z.literal('sgd'),
+    momentum: z.number().min(0).max(1).default(0.9),
+    nesterov: z.boolean().default(false),
+    /** L2 added to the gradient */
+    weightDecay: z.number().min(0).default(0),
+    /** no weight decay on batch-norm parameters and biases */
+    excludeBnAndBias: z.boolean().default(true),
+  })
+  .strict();
+
+export const AdamWConfigSchema = z
+  .object({
+    kind: z.literal('adamw'),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-8),
+    /** decoupled: w <- w - lr * weightDecay * w, before the Adam step */
+    weightDecay: z.number().min(0).default(0.01),
+    excludeBnAndBias: z.boolean().default(true),
+  })
+  .strict();
+
+export const OptimizerConfigSchema = z.discriminatedUnion('kind', [LarsConfigSchema, SgdConfigSchema, AdamWConfigSchema]);
+
+export type LarsConfig = z.infer<typeof LarsConfigSchema>;
+export type SgdConfig = z.infer<typeof SgdConfigSchema>;
+export type AdamWConfig = z.infer<typeof AdamWConfigSchema>;
+export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;
+export type OptimizerConfigInput = z.input<typeof OptimizerConfigSchema>;
+export type OptimizerKind = OptimizerConfig['kind'];
+
+export function parseOptimizerConfig(input: unknown, where = 'optimizer'): OptimizerConfig {
+  const r = OptimizerConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const msg = r.error.issues.map((i) => `${[where, ...i.path].join('.')}: ${i.message}`).join('; ');
+  throw new Error(`invalid optimizer config: ${msg} (kind is one of lars, sgd, adamw)`);
+}
