@@ -1,4 +1,5 @@
 import { backendCommand } from './commands/backend.js';
+import { datasetsCommand } from './commands/datasets.js';
 import { runsCommand } from './commands/runs.js';
 import { UsageError, type Command } from './cli-args.js';
 import { version } from './version.js';
@@ -6,6 +7,7 @@ import { version } from './version.js';
 // One entry per subcommand; each lives in ./commands/<name>.ts.
 const commands: Record<string, Command> = {
   backend: backendCommand,
+  datasets: datasetsCommand,
   runs: runsCommand,
 };
 

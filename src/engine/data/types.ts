@@ -1,3 +1,5 @@
+import type { SplitStats } from '../../shared/dataset.js';
+
 /**
  * In-memory image data, the form every engine stage consumes: uint8 pixels in
  * NHWC order (row-major, channels last), one label per image.
@@ -22,6 +24,12 @@ export interface Dataset {
   format: 'cifar10' | 'cifar100' | 'idx' | 'folder';
   classNames: string[];
   splits: Partial<Record<SplitName, ImageSet>> & { train: ImageSet };
+  /** sha256 over decoded pixels then labels of each split (train, test), hex; set when opened through the cache */
+  checksum?: string;
+  /** the folder, archive or URL it came from */
+  source?: string;
+  /** per-split statistics computed at import (openDataset fills it) */
+  stats?: Partial<Record<SplitName, SplitStats>>;
 }
 
 /** Bytes of one image of a set. */
