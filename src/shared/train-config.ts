@@ -9,6 +9,7 @@
  * Imports nothing from Node or Electron: the renderer validates forms with it too.
  */
 import { z } from 'zod';
+import { datasetRefSchema } from './dataset.js';
 
 export const MODEL_PRESETS = ['tiny', 'small', 'standard', 'paper'] as const;
 export const OPTIMIZERS = ['lars', 'sgd', 'adamw'] as const;
@@ -42,7 +43,8 @@ export const optimizerSectionSchema = z
     baseLr: z.number().positive().optional(),
     /** linear: lr = base x batch/256; sqrt: lr = base x sqrt(batch) */
     lrScaling: z.enum(LR_SCALINGS).default('sqrt'),
-    weightDecay: z.number().min(0).default(1e-6),
+    /** default 1e-6 for lars and sgd (SimCLR), 0.01 for adamw (decoupled) */
+    weightDecay: z.number().min(0).optional(),
     /** linear warmup length in epochs (may be fractional), then cosine decay to 0 */
     warmupEpochs: z.number().min(0).default(1),
     /** momentum for lars and sgd */
@@ -66,8 +68,16 @@ export const trainConfigSchema = z
   .object({
     /** run name; the run id is derived from it and the start time */
     runName: z.string().min(1).max(80).optional(),
-    /** dataset folder (CIFAR binary, IDX or image folder) or a dataset id known to the data root */
-    dataset: z.string().min(1, 'give a dataset folder or id'),
+    /**
+     * Which dataset: its text form (a builtin id such as "cifar10", a cached id, or a
+     * folder/archive path; see parseDatasetRef in ./dataset.ts) or a DatasetRef object.
+     */
+    dataset: z.union([z.string().min(1, 'give a dataset folder, archive or id'), datasetRefSchema], {
+      error: (iss) =>
+        iss.input === undefined
+          ? 'required: a builtin id ("cifar10"), a cached dataset id, or a folder/archive path'
+          : 'expected a dataset id or path (text), or a {"kind": "builtin"|"cached"|"path", ...} reference',
+    }),
     /** use at most this many training images (null: all), taken in file order */
     trainLimit: positiveInt.nullable().default(null),
     model: modelSectionSchema.default(() => modelSectionSchema.parse({})),
@@ -121,6 +131,9 @@ export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
   if (!r.success) throw new TrainConfigError(r.error.issues.map(describeIssue), source);
   const cfg = r.data;
+  // Resolve the optimiser defaults that depend on other fields, so run.json records the values used.
+  cfg.optimizer.baseLr ??= defaultBaseLr(cfg.optimizer.name, cfg.optimizer.lrScaling);
+  cfg.optimizer.weightDecay ??= cfg.optimizer.name === 'adamw' ? 0.01 : 1e-6;
   const problems: string[] = [];
   if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push(`optimizer.warmupEpochs: ${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer`);
   if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push(`trainLimit: ${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})`);

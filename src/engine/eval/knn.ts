@@ -103,40 +103,42 @@ export async function knnAccuracy(bank: tf.Tensor2D, bankLabels: Int32Array, que
 
 export interface ExtractOptions {
   batchSize?: number;
-  /** uint8 NHWC batch -> model input; default: float32 in [0, 1] */
-  preprocess?: (images: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * The model input for images `indices` of the set, e.g. the augmentation
+   * module's evalBatch(set, indices, pipeline); default: bytes / 255 as float32.
+   */
+  input?: (set: ImageSet, indices: number[]) => tf.Tensor4D;
   signal?: AbortSignal;
 }
 
-/** Default input transform: pixels as float32 in [0, 1]. */
-export function toUnitFloat(images: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.cast(images, 'float32'), 255) as tf.Tensor4D);
+/** Default input: pixels as float32 in [0, 1], NHWC as stored. */
+export function unitFloatInput(set: ImageSet, indices: number[]): tf.Tensor4D {
+  const per = set.height * set.width * set.channels;
+  const bytes = new Float32Array(indices.length * per);
+  indices.forEach((j, i) => {
+    const src = set.images.subarray(j * per, (j + 1) * per);
+    for (let p = 0; p < per; p++) bytes[i * per + p] = src[p]! / 255;
+  });
+  return tf.tensor4d(bytes, [indices.length, set.height, set.width, set.channels]);
 }
 
 /**
- * Run `forward` (inference mode, returns [B, D]) over every image of a set in
- * batches and stack the rows: [count, D]. The caller disposes the result.
+ * Run `forward` (inference mode, returns [B, D]) over the images of a set in
+ * batches and stack the rows: [count, D], in set order. The caller disposes the result.
  */
 export async function extractFeatures(forward: (x: tf.Tensor4D) => tf.Tensor2D, set: ImageSet, opts: ExtractOptions = {}): Promise<tf.Tensor2D> {
   const batchSize = opts.batchSize ?? 256;
-  const preprocess = opts.preprocess ?? toUnitFloat;
-  const per = set.height * set.width * set.channels;
+  const input = opts.input ?? unitFloatInput;
+  if (set.count === 0) throw new Error('extractFeatures: the image set is empty');
   const parts: tf.Tensor2D[] = [];
   try {
     for (let start = 0; start < set.count; start += batchSize) {
       if (opts.signal?.aborted) throw abortError();
-      const size = Math.min(batchSize, set.count - start);
-      const pixels = set.images.subarray(start * per, (start + size) * per);
-      parts.push(
-        tf.tidy(() => {
-          const raw = tf.tensor4d(pixels, [size, set.height, set.width, set.channels], 'int32');
-          return forward(preprocess(raw as tf.Tensor4D));
-        }),
-      );
+      const indices = Array.from({ length: Math.min(batchSize, set.count - start) }, (_, i) => start + i);
+      parts.push(tf.tidy(() => forward(input(set, indices))));
       // Let the event loop breathe (progress events, cancellation) between batches.
       await new Promise<void>((r) => setImmediate(r));
     }
-    if (parts.length === 0) throw new Error('extractFeatures: the image set is empty');
     return parts.length === 1 ? (parts[0]!.clone() as tf.Tensor2D) : (tf.concat(parts, 0) as tf.Tensor2D);
   } finally {
     for (const p of parts) p.dispose();
