@@ -1,0 +1,4 @@
+import { opsSuite } from './ops-suite.js';
+
+// wasm in its own test process: tfjs keeps one backend per process.
+opsSuite('wasm');
