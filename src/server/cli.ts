@@ -1,4 +1,5 @@
 import { backendCommand } from './commands/backend.js';
+import { trainCommand } from './commands/train.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { runsCommand } from './commands/runs.js';
 import { UsageError, type Command } from './cli-args.js';
@@ -7,6 +8,7 @@ import { version } from './version.js';
 // One entry per subcommand; each lives in ./commands/<name>.ts.
 const commands: Record<string, Command> = {
   backend: backendCommand,
+  train: trainCommand,
   datasets: datasetsCommand,
   runs: runsCommand,
 };

@@ -246,11 +246,11 @@ function fieldPath(path: readonly PropertyKey[]): string {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const where = fieldPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; each op takes op, p, enabled, params)`;
+    return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (${knownFields(issue.path, raw)})`;
   }
   if (issue.code === 'invalid_union' && issue.path[issue.path.length - 1] === 'op') {
     const got = valueAt(raw, issue.path);
-    return `${where}: unknown op ${JSON.stringify(got)}; use one of ${OP_NAMES.join(', ')}`;
+    return `${where}: ${got === undefined ? 'missing' : `unknown op ${JSON.stringify(got)}`}; use one of ${OP_NAMES.join(', ')}`;
   }
   if (issue.path.length === 1 && issue.path[0] === 'version') {
     const got = valueAt(raw, issue.path);
@@ -260,6 +260,21 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     return `version: must be ${PIPELINE_VERSION} (got ${JSON.stringify(got)}); add "version": ${PIPELINE_VERSION}`;
   }
   return `${where}: ${issue.message}`;
+}
+
+/** The fields allowed where unknown ones were found, for the error hint. */
+function knownFields(path: readonly PropertyKey[], raw: unknown): string {
+  const last = path[path.length - 1];
+  if (path.length === 0) return 'a pipeline has version, name, outputSize, normalize, ops';
+  if (last === 'normalize') return 'normalize has mean, std';
+  if (last === 'params') {
+    const op = valueAt(raw, [...path.slice(0, -1), 'op']);
+    if ((OP_NAMES as readonly unknown[]).includes(op)) {
+      const names = Object.keys(defaultOp(op as OpName).params);
+      return names.length ? `${String(op)} takes ${names.join(', ')}` : `${String(op)} takes no params`;
+    }
+  }
+  return 'each op has op, p, enabled, params';
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

@@ -1,3 +1,0 @@
-import { opsSuite } from './ops-suite.js';
-
-opsSuite('tensorflow');
