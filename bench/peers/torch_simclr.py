@@ -91,7 +91,7 @@ class SimCLRNet(nn.Module):
                 cin = mid * block.expansion
         self.layers = nn.Sequential(*layers)
         self.feat_dim = cin
-        self.head = nn.Sequential(nn.Linear(cin, cin), nn.BatchNorm1d(cin), nn.ReLU(inplace=True), nn.Linear(cin, proj_dim))
+        self.head = nn.Sequential(nn.Linear(cin, cin, bias=False), nn.BatchNorm1d(cin), nn.ReLU(inplace=True), nn.Linear(cin, proj_dim))
 
     def forward(self, x):
         h = self.layers(self.stem(x)).mean(dim=(2, 3))

@@ -1,0 +1,23 @@
+import { resolveModelConfig, stemForImageSize, type ModelConfig, type ModelConfigInput } from '../../shared/model-config.js';
+import type { TrainConfig } from '../../shared/train-config.js';
+
+/**
+ * The model a training config asks for: the preset, then the config's depth,
+ * width and projection sizes over it; the stem suits the pipeline's output
+ * size. Views always have 3 channels (the pipeline replicates grey images).
+ */
+export function modelConfigOf(cfg: TrainConfig, outputSize: number): ModelConfig {
+  const overrides: Partial<ModelConfigInput> = {
+    stem: stemForImageSize(outputSize),
+    inputChannels: 3,
+    projection: { outDim: cfg.model.projectionDim, ...(cfg.model.projectionHiddenDim ? { hiddenDim: cfg.model.projectionHiddenDim } : {}) },
+  };
+  if (cfg.model.depth !== undefined) overrides.arch = `resnet${cfg.model.depth}`;
+  if (cfg.model.width !== undefined) overrides.width = cfg.model.width;
+  return resolveModelConfig(cfg.model.preset, overrides);
+}
+
+/** "tiny (ResNet-18 x0.25)" */
+export function modelLabel(cfg: TrainConfig, m: ModelConfig): string {
+  return `${cfg.model.preset} (ResNet-${m.arch.replace('resnet', '')} x${m.width})`;
+}

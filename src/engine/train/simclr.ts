@@ -1,0 +1,388 @@
+/**
+ * The SimCLR pretraining loop. See index.ts for the API and the run directory.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { augmentPair, evalBatch, loadPipeline, Rng, type RngState } from '../augment/index.js';
+import { initBackend } from '../backend/index.js';
+import { openDataset } from '../data/index.js';
+import type { Dataset, ImageSet } from '../data/types.js';
+import { subset } from '../data/types.js';
+import { extractFeatures, knnAccuracy } from '../eval/knn.js';
+import { ntXent } from '../loss/index.js';
+import { createModel, type Model } from '../models/index.js';
+import { processAlive } from '../runs/liveness.js';
+import { defaultDataRoot } from '../runs/paths.js';
+import type { Pipeline } from '../../shared/pipeline.js';
+import { parseRunRecord, type RunRecord } from '../../shared/run.js';
+import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
+import { latestCheckpoint, readCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import type { TrainEvent, TrainResult } from './events.js';
+import { modelConfigOf, modelLabel } from './model-config.js';
+import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
+import { collectVersions, createRunDir, imageSetsChecksum, readRun, RunWriter } from './run-dir.js';
+
+export interface TrainOptions {
+  /** a new run: the config (validated here; defaults filled in) */
+  config?: TrainConfigInput | TrainConfig;
+  /** continue the run in this directory from its latest checkpoint (its run.json gives the config) */
+  resume?: string;
+  /** override the backend (default: config.backend); for resume, the original run's backend is best for exactness */
+  backend?: string;
+  /** an already opened dataset instead of opening config.dataset (tests, the app's open dataset) */
+  dataset?: Dataset;
+  signal?: AbortSignal;
+  onProgress?: (event: TrainEvent) => void;
+}
+
+/** Stream seeds: the augmentation stream uses the seed, the shuffle stream seed + 2^32 (never equal). */
+const SHUFFLE_STREAM = 2 ** 32;
+
+function abortError(): Error {
+  const err = new Error('training cancelled');
+  err.name = 'AbortError';
+  return err;
+}
+
+function firstN(set: ImageSet, n: number | null): ImageSet {
+  if (n === null || n >= set.count) return set;
+  return subset(
+    set,
+    Array.from({ length: n }, (_, i) => i),
+  );
+}
+
+/** The images a run trains and monitors on, after the config's limits. */
+export function runSplits(ds: Dataset, cfg: TrainConfig): { train: ImageSet; test: ImageSet | null } {
+  const train = firstN(ds.splits.train, cfg.trainLimit);
+  const test = ds.splits.test ? firstN(ds.splits.test, cfg.knn.testLimit) : null;
+  return { train, test };
+}
+
+async function openRunDataset(cfg: TrainConfig, given: Dataset | undefined, signal?: AbortSignal): Promise<Dataset> {
+  if (given) return given;
+  return openDataset(cfg.dataset, { dataRoot: cfg.dataRoot ?? undefined, signal });
+}
+
+function sourceOf(ds: Dataset, cfg: TrainConfig): string {
+  if (ds.source) return ds.source;
+  if (typeof cfg.dataset === 'string') return cfg.dataset;
+  return cfg.dataset.kind === 'path' ? path.resolve(cfg.dataset.path) : cfg.dataset.id;
+}
+
+function ensureNotAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError();
+}
+
+/** Gives the event loop a turn so an abort (signal handler, IPC message) can land between steps. */
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+interface LoopState {
+  epoch: number; // epochs completed
+  globalStep: number;
+  shuffleRng: Rng;
+  augmentRng: Rng;
+}
+
+/**
+ * Pretrain with SimCLR. Resolves when every epoch is done (status completed);
+ * rejects with an AbortError after `signal` fires (status cancelled) or with
+ * the error that stopped it (status failed). Either way run.json says so.
+ */
+export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
+  const t0 = Date.now();
+  if (!opts.config === !opts.resume) throw new Error('trainSimclr: give either config (a new run) or resume (a run directory)');
+  ensureNotAborted(opts.signal);
+
+  let cfg: TrainConfig;
+  let previous: RunRecord | null = null;
+  if (opts.resume) {
+    previous = readRun(opts.resume);
+    if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
+    if (previous.status === 'running' && previous.host === os.hostname() && previous.pid !== process.pid && processAlive(previous.pid)) {
+      throw new Error(`${opts.resume}: the run is still running (pid ${previous.pid}); stop it before resuming`);
+    }
+    cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
+  } else {
+    cfg = parseTrainConfig(opts.config);
+  }
+
+  const backend = await initBackend(opts.backend ?? cfg.backend);
+  const pipeline: Pipeline = previous ? (previous.pipeline as Pipeline) : loadPipeline(cfg.pipeline as string | Record<string, unknown>);
+  const ds = await openRunDataset(cfg, opts.dataset, opts.signal);
+  const { train, test } = runSplits(ds, cfg);
+  const checksum = imageSetsChecksum(test ? [train, test] : [train]);
+  if (previous && previous.dataset.checksum !== checksum) {
+    throw new Error(`${opts.resume}: the dataset "${sourceOf(ds, cfg)}" no longer matches the one this run started with (checksum ${checksum.slice(0, 12)}… vs ${previous.dataset.checksum.slice(0, 12)}…); resume needs the same images`);
+  }
+  const stepsPerEpoch = Math.floor(train.count / cfg.batchSize);
+  if (stepsPerEpoch < 1) throw new Error(`batchSize: ${cfg.batchSize} is more than the ${train.count} training images; lower it`);
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  const peakLr = resolveLearningRate(cfg);
+  const modelConfig = modelConfigOf(cfg, pipeline.outputSize);
+
+  const model = createModel(modelConfig, cfg.seed);
+  const optimizer: TrainOptimizer = createTrainOptimizer(cfg, model, { peakLr, stepsPerEpoch, totalSteps });
+  const state: LoopState = { epoch: 0, globalStep: 0, shuffleRng: Rng.fromSeed(cfg.seed + SHUFFLE_STREAM), augmentRng: Rng.fromSeed(cfg.seed) };
+
+  let writer: RunWriter;
+  let resumedFrom: string | null = null;
+  if (previous) {
+    writer = new RunWriter(opts.resume!, previous);
+    removeStaleTemps(writer.checkpointsDir);
+    const ckDir = latestCheckpoint(writer.checkpointsDir);
+    if (ckDir) {
+      restore(readCheckpoint(ckDir), model, optimizer, state);
+      resumedFrom = ckDir;
+    }
+    writer.update({
+      status: 'running',
+      endedAt: null,
+      error: null,
+      pid: process.pid,
+      host: os.hostname(),
+      epochsCompleted: state.epoch,
+      globalStep: state.globalStep,
+      backend: { ...backend },
+      resumes: [...previous.resumes, { checkpoint: ckDir ? path.basename(ckDir) : '(none: from the start)', epoch: state.epoch, at: new Date().toISOString(), pid: process.pid }],
+    });
+    writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', time: new Date().toISOString() });
+  } else {
+    const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
+    const name = cfg.runName ?? `${ds.id}-${cfg.model.preset}`;
+    const dir = createRunDir(runsRoot, name);
+    const record: RunRecord = {
+      format: 'simclr-workbench-run',
+      version: 1,
+      kind: 'simclr',
+      id: path.basename(dir),
+      name,
+      status: 'running',
+      config: cfg,
+      pipeline,
+      model: { ...modelConfig, depth: Number(modelConfig.arch.replace('resnet', '')), featureDim: model.featureDim, params: model.numParams() },
+      learningRate: peakLr,
+      stepsPerEpoch,
+      dataset: {
+        id: ds.id,
+        name: ds.name,
+        format: ds.format,
+        path: sourceOf(ds, cfg),
+        classNames: ds.classNames,
+        trainCount: train.count,
+        testCount: test?.count ?? 0,
+        height: train.height,
+        width: train.width,
+        channels: train.channels,
+        checksum,
+      },
+      seed: cfg.seed,
+      backend: { ...backend },
+      versions: collectVersions(),
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      pid: process.pid,
+      host: os.hostname(),
+      epochsCompleted: 0,
+      globalStep: 0,
+      resumes: [],
+      error: null,
+    };
+    parseRunRecord(record); // the writer's own output must satisfy the schema readers use
+    writer = new RunWriter(dir, record);
+    writer.update({});
+  }
+
+  const emit = (e: TrainEvent) => opts.onProgress?.(e);
+  emit({
+    type: 'start',
+    runDir: writer.dir,
+    runId: writer.record.id,
+    epochs: cfg.epochs,
+    stepsPerEpoch,
+    batchSize: cfg.batchSize,
+    startEpoch: state.epoch + 1,
+    globalStep: state.globalStep,
+    learningRate: peakLr,
+    model: modelLabel(cfg, modelConfig),
+    backend: backend.name,
+    resumedFrom,
+  });
+
+  let finalLoss: number | null = null;
+  let lastKnn: number | null = null;
+  try {
+    while (state.epoch < cfg.epochs) {
+      const epoch = state.epoch + 1;
+      const perm = state.shuffleRng.permutation(train.count);
+      const batchIndices = (s: number) => perm.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
+      // The two views of a batch, concatenated: rows 0..N-1 view 1, N..2N-1 view 2 (ntXent's layout).
+      const prepare = (s: number): tf.Tensor4D => {
+        const { view1, view2 } = augmentPair(train, batchIndices(s), pipeline, state.augmentRng);
+        const views = tf.concat([view1, view2], 0) as tf.Tensor4D;
+        tf.dispose([view1, view2]);
+        return views;
+      };
+
+      const epochStart = Date.now();
+      let lossSum = 0;
+      let accSum = 0;
+      let next: tf.Tensor4D | null = prepare(0);
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const views: tf.Tensor4D = next!;
+        next = null;
+        const lr = optimizer.learningRate(state.globalStep);
+        let lossT: tf.Scalar;
+        let accT: tf.Scalar;
+        try {
+          ({ loss: lossT, accuracy: accT } = trainStep(model, optimizer, views, cfg.temperature, lr));
+        } finally {
+          views.dispose();
+        }
+        // Batch s+1 is augmented before we wait for step s's numbers: on asynchronous
+        // backends (webgl, webgpu) its kernels queue behind the step's; on all of them
+        // the JS work of drawing crop boxes and jitter factors overlaps the download.
+        try {
+          if (s + 1 < stepsPerEpoch) next = prepare(s + 1);
+          const [lossV, accV] = await Promise.all([lossT.data(), accT.data()]);
+          const loss = lossV[0]!;
+          const acc = accV[0]!;
+          if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at epoch ${epoch}, step ${s + 1}; lower the learning rate (optimizer.baseLr) or check the pipeline`);
+          state.globalStep++;
+          lossSum += loss;
+          accSum += acc;
+          const elapsed = (Date.now() - epochStart) / 1000;
+          const secPerStep = elapsed / (s + 1);
+          const stepsLeft = totalSteps - state.globalStep;
+          const imagesPerSec = ((s + 1) * cfg.batchSize) / Math.max(elapsed, 1e-9);
+          writer.metric({ type: 'step', epoch, step: s + 1, globalStep: state.globalStep, loss, lr, contrastiveAcc: acc, imagesPerSec, time: new Date().toISOString() });
+          emit({ type: 'step', epoch, epochs: cfg.epochs, step: s + 1, stepsPerEpoch, globalStep: state.globalStep, loss, lr, contrastiveAcc: acc, imagesPerSec, etaSec: stepsLeft * secPerStep });
+        } finally {
+          tf.dispose([lossT, accT]);
+        }
+        await yieldToEventLoop();
+        if (opts.signal?.aborted) {
+          next?.dispose();
+          next = null;
+          throw abortError();
+        }
+      }
+      const seconds = (Date.now() - epochStart) / 1000;
+      finalLoss = lossSum / stepsPerEpoch;
+      const epochRec = { epoch, globalStep: state.globalStep, meanLoss: finalLoss, meanContrastiveAcc: accSum / stepsPerEpoch, seconds, imagesPerSec: (stepsPerEpoch * cfg.batchSize) / seconds };
+      writer.metric({ type: 'epoch', ...epochRec, time: new Date().toISOString() });
+      emit({ type: 'epoch', epochs: cfg.epochs, ...epochRec });
+      state.epoch = epoch;
+
+      if (test && cfg.knn.every > 0 && (epoch % cfg.knn.every === 0 || epoch === cfg.epochs)) {
+        const k0 = Date.now();
+        const accuracy = await knnMonitor(model, pipeline, train, test, cfg, ds.classNames.length, opts.signal);
+        const knnSec = (Date.now() - k0) / 1000;
+        lastKnn = accuracy;
+        writer.metric({ type: 'knn', epoch, globalStep: state.globalStep, k: cfg.knn.k, temperature: cfg.knn.temperature, accuracy, testCount: test.count, seconds: knnSec, time: new Date().toISOString() });
+        emit({ type: 'knn', epoch, accuracy, k: cfg.knn.k, temperature: cfg.knn.temperature, testCount: test.count, seconds: knnSec });
+      }
+
+      const ckDir = await saveCheckpoint(writer, model, optimizer, state);
+      writer.update({ epochsCompleted: state.epoch, globalStep: state.globalStep });
+      emit({ type: 'checkpoint', epoch, globalStep: state.globalStep, dir: ckDir });
+    }
+  } catch (err) {
+    const aborted = (err as Error).name === 'AbortError';
+    const message = aborted ? null : err instanceof Error ? err.message : String(err);
+    writer.finish(aborted ? 'cancelled' : 'failed', message);
+    emit({ type: 'end', status: aborted ? 'cancelled' : 'failed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds: (Date.now() - t0) / 1000, error: message });
+    throw err;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  writer.finish('completed');
+  const seconds = (Date.now() - t0) / 1000;
+  emit({ type: 'end', status: 'completed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds, error: null });
+  return { runDir: writer.dir, runId: writer.record.id, status: 'completed', epochsCompleted: state.epoch, globalStep: state.globalStep, finalLoss, knnAccuracy: lastKnn, seconds };
+}
+
+/** One optimiser step on a 2N-view batch; returns the loss and contrastive accuracy (caller disposes). */
+export function trainStep(model: Model, optimizer: TrainOptimizer, views: tf.Tensor4D, temperature: number, lr: number): { loss: tf.Scalar; accuracy: tf.Scalar } {
+  let accuracy: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const { z } = model.forward(views, true);
+    const r = ntXent(z, temperature);
+    accuracy = tf.keep(r.accuracy);
+    return r.loss;
+  }, model.trainableVariables());
+  try {
+    optimizer.apply(grads, lr);
+  } finally {
+    tf.dispose(grads);
+  }
+  return { loss: value, accuracy: accuracy! };
+}
+
+/** kNN top-1 of the test split against the train split, on h in inference mode. */
+export async function knnMonitor(model: Model, pipeline: Pipeline, train: ImageSet, test: ImageSet, cfg: TrainConfig, numClasses: number, signal?: AbortSignal): Promise<number> {
+  const forward = (x: tf.Tensor4D) => model.encode(x, false);
+  const input = (set: ImageSet, idx: number[]) => evalBatch(set, idx, pipeline);
+  const bank = await extractFeatures(forward, train, { batchSize: cfg.evalBatchSize, input, signal });
+  try {
+    const queries = await extractFeatures(forward, test, { batchSize: cfg.evalBatchSize, input, signal });
+    try {
+      return await knnAccuracy(bank, train.labels, queries, test.labels, { k: cfg.knn.k, temperature: cfg.knn.temperature, numClasses, signal });
+    } finally {
+      queries.dispose();
+    }
+  } finally {
+    bank.dispose();
+  }
+}
+
+async function saveCheckpoint(writer: RunWriter, model: Model, optimizer: TrainOptimizer, state: LoopState): Promise<string> {
+  const weights = model.getWeights();
+  const slots = optimizer.slots();
+  try {
+    return await writeCheckpoint(
+      writer.checkpointsDir,
+      {
+        epoch: state.epoch,
+        globalStep: state.globalStep,
+        state: {
+          runId: writer.record.id,
+          rng: { shuffle: state.shuffleRng.state(), augment: state.augmentRng.state() },
+          optimizer: optimizer.meta(),
+        },
+      },
+      {
+        model: Object.entries(weights).map(([name, tensor]) => ({ name, tensor })),
+        optimizer: slots,
+      },
+    );
+  } finally {
+    tf.dispose(Object.values(weights));
+    tf.dispose(slots.map((s) => s.tensor));
+  }
+}
+
+function restore(ck: LoadedCheckpoint, model: Model, optimizer: TrainOptimizer, state: LoopState): void {
+  const weights: Record<string, tf.Tensor> = {};
+  const slots: Record<string, tf.Tensor> = {};
+  try {
+    for (const [key, v] of ck.values) {
+      const t = tf.tensor(v.data, v.shape, v.dtype);
+      if (v.group === 'model') weights[key.slice('model/'.length)] = t;
+      else slots[key.slice('optimizer/'.length)] = t;
+    }
+    model.setWeights(weights);
+    optimizer.load(slots, (ck.manifest.state as { optimizer?: unknown }).optimizer);
+  } finally {
+    tf.dispose(Object.values(weights));
+    tf.dispose(Object.values(slots));
+  }
+  const rng = (ck.manifest.state as { rng?: { shuffle: RngState; augment: RngState } }).rng;
+  if (!rng) throw new Error(`${ck.dir}: the checkpoint has no RNG states; it cannot be resumed exactly`);
+  state.shuffleRng = Rng.fromState(rng.shuffle);
+  state.augmentRng = Rng.fromState(rng.augment);
+  state.epoch = ck.manifest.epoch;
+  state.globalStep = ck.manifest.globalStep;
+}

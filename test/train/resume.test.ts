@@ -1,0 +1,125 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listCheckpoints } from '../../src/engine/train/index.js';
+import { parseRunRecord, type MetricRecord } from '../../src/shared/run.js';
+import { CIFAR10_DIR } from '../support/shared-data.js';
+
+// The CLI as a user runs it (built by `npm run build:cli`), so SIGKILL hits a real training process.
+const CLI = path.resolve('bin/simclr-workbench.js');
+let tmp: string;
+let env: NodeJS.ProcessEnv;
+
+type StepEvent = { type: 'step'; epoch: number; step: number; globalStep: number; loss: number };
+type Event = { type: string; runDir?: string; resumedFrom?: string | null } & Partial<Omit<StepEvent, 'type'>>;
+
+const args = () => ['train', '--dataset', CIFAR10_DIR, '--train-limit', '192', '--batch', '32', '--epochs', '3', '--knn-every', '0', '--seed', '3', '--out', path.join(tmp, 'runs'), '--json'];
+
+function parseLines(out: string): Event[] {
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Event);
+}
+
+function losses(events: Event[]): Map<number, number> {
+  return new Map(events.filter((e) => e.type === 'step').map((e) => [e.globalStep!, e.loss!]));
+}
+
+describe('resume after SIGKILL (CLI)', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(path.resolve('out/cli/cli.js'))) throw new Error('out/cli/cli.js is missing: run `npm run build:cli` first');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'simclr-resume-'));
+    env = { ...process.env, SIMCLR_DATA_ROOT: path.join(tmp, 'data'), SIMCLR_BACKEND: '' };
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('a run killed mid-epoch and resumed has the same per-step losses as an uninterrupted run', async () => {
+    // Reference: the same config, uninterrupted.
+    const ref = spawnSync(process.execPath, [CLI, ...args()], { encoding: 'utf8', env });
+    expect(ref.status, ref.stderr).toBe(0);
+    const refLosses = losses(parseLines(ref.stdout));
+    expect(refLosses.size).toBe(18); // 3 epochs x 6 steps
+
+    // Killed with SIGKILL at step 3 of epoch 2: no handler runs, nothing is cleaned up.
+    const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let runDir = '';
+    let buffered = '';
+    const killedAt = await new Promise<number>((resolve, reject) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (!line.startsWith('{')) continue;
+          const e = JSON.parse(line) as Event;
+          if (e.type === 'start') runDir = e.runDir!;
+          if (e.type === 'step' && e.epoch === 2 && e.step === 3) {
+            child.kill('SIGKILL');
+            resolve(e.globalStep!);
+          }
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it could be killed`));
+      });
+    });
+    await new Promise((r) => child.once('close', r));
+    expect(child.signalCode).toBe('SIGKILL');
+    expect(killedAt).toBe(9);
+    const killed = parseRunRecord(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    expect(killed.status).toBe('running'); // nobody could rewrite it; readers show 'interrupted' (dead pid)
+    expect(killed.epochsCompleted).toBe(1);
+    expect(listCheckpoints(path.join(runDir, 'checkpoints'))).toEqual(['epoch-0001']);
+
+    // Resume: continues from epoch-0001, i.e. global step 7.
+    const res = spawnSync(process.execPath, [CLI, 'train', '--resume', runDir, '--json'], { encoding: 'utf8', env });
+    expect(res.status, res.stderr).toBe(0);
+    const events = parseLines(res.stdout);
+    expect(events[0]).toMatchObject({ type: 'start', resumedFrom: path.join(runDir, 'checkpoints', 'epoch-0001') });
+    const resumed = losses(events);
+    expect([...resumed.keys()]).toEqual(Array.from({ length: 12 }, (_, i) => i + 7));
+    for (const [step, loss] of resumed) expect(Math.abs(loss - refLosses.get(step)!), `global step ${step}`).toBeLessThan(1e-5);
+    // (and the steps before the kill matched too: same seed, same stream)
+    const killedMetrics = fs
+      .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as MetricRecord);
+    const resumeAt = killedMetrics.findIndex((m) => m.type === 'resume');
+    expect(killedMetrics[resumeAt]).toMatchObject({ type: 'resume', epoch: 1, globalStep: 6, checkpoint: 'epoch-0001' });
+    for (const m of killedMetrics.slice(0, resumeAt)) if (m.type === 'step') expect(Math.abs(m.loss - refLosses.get(m.globalStep)!)).toBeLessThan(1e-5);
+
+    const done = parseRunRecord(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    expect(done.status).toBe('completed');
+    expect(done.epochsCompleted).toBe(3);
+    expect(done.globalStep).toBe(18);
+    expect(done.resumes).toHaveLength(1);
+    expect(done.resumes[0]).toMatchObject({ checkpoint: 'epoch-0001', epoch: 1 });
+    expect(listCheckpoints(path.join(runDir, 'checkpoints'))).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
+  });
+
+  it('config errors name the field and exit with status 2', () => {
+    const r = spawnSync(process.execPath, [CLI, 'train', '--dataset', CIFAR10_DIR, '--epochs', '0', '--optimizer', 'adam'], { encoding: 'utf8', env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/epochs: /);
+    expect(r.stderr).toMatch(/optimizer\.name: .*lars/);
+    const missing = spawnSync(process.execPath, [CLI, 'train', '--epochs', '2'], { encoding: 'utf8', env });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--dataset/);
+    const bad = spawnSync(process.execPath, [CLI, 'train', '--dataset', 'x', '--batch', 'many'], { encoding: 'utf8', env });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--batch expects a number, got "many"/);
+    const file = path.join(tmp, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ dataset: CIFAR10_DIR, knn: { k: 0 }, lr: 1 }));
+    const cfg = spawnSync(process.execPath, [CLI, 'train', '--config', file], { encoding: 'utf8', env });
+    expect(cfg.status).toBe(2);
+    expect(cfg.stderr).toContain(file);
+    expect(cfg.stderr).toMatch(/knn\.k: /);
+    expect(cfg.stderr).toMatch(/unknown field "lr"/);
+  });
+});
