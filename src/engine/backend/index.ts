@@ -20,6 +20,8 @@ async function tryNative(pkg: NativePackage, attempts: BackendAttempt[]): Promis
   try {
     loadNative(pkg);
     if (!(await tf.setBackend('tensorflow'))) throw new Error('tf.setBackend("tensorflow") returned false');
+    const { registerNativeKernelFixes } = await import('./native-fixes.js');
+    registerNativeKernelFixes();
     attempts.push({ name: 'tensorflow', source: pkg, ok: true, detail: 'loaded' });
     return true;
   } catch (err) {
