@@ -61,6 +61,8 @@ export const knnSectionSchema = z
     temperature: z.number().positive().default(0.1),
     /** use at most this many test images (null: the whole test split) */
     testLimit: positiveInt.nullable().default(null),
+    /** also run it before the first step (epoch 0): the random-init baseline of the same encoder */
+    atStart: z.boolean().default(false),
   })
   .strict();
 

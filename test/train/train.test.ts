@@ -66,7 +66,7 @@ describe('SimCLR training loop', () => {
     const tensorsAtEpochEnd: number[] = [];
     const before = tf.memory().numTensors;
     const result = await trainSimclr({
-      config: tinyConfig(),
+      config: tinyConfig({ knn: { every: 1, k: 20, testLimit: 120, atStart: true } }),
       dataset: cifar,
       onProgress: (e) => {
         events.push(e);
@@ -88,7 +88,7 @@ describe('SimCLR training loop', () => {
     expect(record.epochsCompleted).toBe(3);
     expect(record.stepsPerEpoch).toBe(5); // 160 / 32
     expect(record.globalStep).toBe(15);
-    expect(record.config).toEqual(parseTrainConfig(tinyConfig()));
+    expect(record.config).toEqual(parseTrainConfig(tinyConfig({ knn: { every: 1, k: 20, testLimit: 120, atStart: true } })));
     expect((record.pipeline as { ops: unknown[] }).ops.length).toBeGreaterThan(0);
     expect(record.model).toMatchObject({ arch: 'resnet18', width: 0.25, depth: 18, stem: 'cifar' });
     expect(record.dataset).toMatchObject({ id: 'cifar10', trainCount: 160, testCount: 120, height: 32, width: 32, channels: 3 });
@@ -101,7 +101,7 @@ describe('SimCLR training loop', () => {
     const steps = metrics.filter((m) => m.type === 'step');
     expect(steps.map((m) => (m as { globalStep: number }).globalStep)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(metrics.filter((m) => m.type === 'epoch')).toHaveLength(3);
-    expect(metrics.filter((m) => m.type === 'knn')).toHaveLength(3);
+    expect(metrics.filter((m) => m.type === 'knn').map((m) => (m as { epoch: number }).epoch)).toEqual([0, 1, 2, 3]);
     for (const s of steps as Extract<MetricRecord, { type: 'step' }>[]) {
       expect(Number.isFinite(s.loss)).toBe(true);
       expect(s.contrastiveAcc).toBeGreaterThanOrEqual(0);
@@ -154,16 +154,19 @@ describe('SimCLR training loop', () => {
       // The kNN monitor's recorded accuracy equals an independent loop kNN on the loaded encoder's features.
       const cfg = parseTrainConfig(record.config);
       const { train, test } = runSplits(cifar, cfg);
-      const feats = async (set: typeof train) => {
+      const feats = async (set: typeof train, model = enc.model) => {
         const idx = Array.from({ length: set.count }, (_, i) => i);
-        const h = tf.tidy(() => enc.model.encode(evalBatch(set, idx, enc.pipeline), false));
+        const h = tf.tidy(() => model.encode(evalBatch(set, idx, enc.pipeline), false));
         const rows = (await h.array()) as number[][];
         h.dispose();
         return rows;
       };
       const expected = loopKnnAccuracy(await feats(train), train.labels, await feats(test!), test!.labels, 20, 0.1, 10);
-      const lastKnn = metrics.filter((m) => m.type === 'knn').at(-1) as Extract<MetricRecord, { type: 'knn' }>;
-      expect(lastKnn.accuracy).toBeCloseTo(expected, 10);
+      const knn = metrics.filter((m) => m.type === 'knn') as Extract<MetricRecord, { type: 'knn' }>[];
+      expect(knn.at(-1)!.accuracy).toBeCloseTo(expected, 10);
+      // ...and the epoch-0 record is the untrained encoder that loadEncoder(dir, {checkpoint: 'init'}) rebuilds.
+      const expectedInit = loopKnnAccuracy(await feats(train, init.model), train.labels, await feats(test!, init.model), test!.labels, 20, 0.1, 10);
+      expect(knn[0]!.accuracy).toBeCloseTo(expectedInit, 10);
     } finally {
       tf.dispose([...Object.values(w), ...Object.values(w0)]);
       enc.model.dispose();

@@ -212,7 +212,17 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
 
   let finalLoss: number | null = null;
   let lastKnn: number | null = null;
+  const monitor = async (epoch: number) => {
+    if (!test) return;
+    const k0 = Date.now();
+    const accuracy = await knnMonitor(model, pipeline, train, test, cfg, ds.classNames.length, opts.signal);
+    const knnSec = (Date.now() - k0) / 1000;
+    lastKnn = accuracy;
+    writer.metric({ type: 'knn', epoch, globalStep: state.globalStep, k: cfg.knn.k, temperature: cfg.knn.temperature, accuracy, testCount: test.count, seconds: knnSec, time: new Date().toISOString() });
+    emit({ type: 'knn', epoch, accuracy, k: cfg.knn.k, temperature: cfg.knn.temperature, testCount: test.count, seconds: knnSec });
+  };
   try {
+    if (cfg.knn.atStart && state.globalStep === 0) await monitor(0);
     while (state.epoch < cfg.epochs) {
       const epoch = state.epoch + 1;
       const perm = state.shuffleRng.permutation(train.count);
@@ -275,14 +285,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
       emit({ type: 'epoch', epochs: cfg.epochs, ...epochRec });
       state.epoch = epoch;
 
-      if (test && cfg.knn.every > 0 && (epoch % cfg.knn.every === 0 || epoch === cfg.epochs)) {
-        const k0 = Date.now();
-        const accuracy = await knnMonitor(model, pipeline, train, test, cfg, ds.classNames.length, opts.signal);
-        const knnSec = (Date.now() - k0) / 1000;
-        lastKnn = accuracy;
-        writer.metric({ type: 'knn', epoch, globalStep: state.globalStep, k: cfg.knn.k, temperature: cfg.knn.temperature, accuracy, testCount: test.count, seconds: knnSec, time: new Date().toISOString() });
-        emit({ type: 'knn', epoch, accuracy, k: cfg.knn.k, temperature: cfg.knn.temperature, testCount: test.count, seconds: knnSec });
-      }
+      if (cfg.knn.every > 0 && (epoch % cfg.knn.every === 0 || epoch === cfg.epochs)) await monitor(epoch);
 
       const ckDir = await saveCheckpoint(writer, model, optimizer, state);
       writer.update({ epochsCompleted: state.epoch, globalStep: state.globalStep });

@@ -28,6 +28,7 @@ Pretrain an encoder with SimCLR and write a run directory
   --knn-every K        kNN monitor every K epochs, 0 = off              (default 1)
   --knn-k K            neighbours                                       (default 200)
   --knn-limit N        use the first N test images for the monitor
+  --knn-at-start       also run the monitor before training (the random-init baseline)
   --name NAME          run name
   --out DIR            parent folder of the run directory               (default <data root>/runs)
   --resume RUN_DIR     continue an interrupted run from its latest checkpoint
@@ -52,6 +53,7 @@ const OPTIONS = {
   'knn-every': { type: 'string' },
   'knn-k': { type: 'string' },
   'knn-limit': { type: 'string' },
+  'knn-at-start': { type: 'boolean' },
   name: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
@@ -126,6 +128,7 @@ export function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, stri
   put(cfg, 'knn.every', num('knn-every', s('knn-every')));
   put(cfg, 'knn.k', num('knn-k', s('knn-k')));
   put(cfg, 'knn.testLimit', num('knn-limit', s('knn-limit')));
+  if (values['knn-at-start']) put(cfg, 'knn.atStart', true);
   put(cfg, 'runName', s('name'));
   if (s('out') !== undefined) put(cfg, 'outDir', path.resolve(s('out')!));
   return cfg;
@@ -192,7 +195,7 @@ export class ProgressPrinter {
         this.line(`epoch ${e.epoch}/${e.epochs} done: mean loss ${e.meanLoss.toFixed(4)}, contrastive acc ${e.meanContrastiveAcc.toFixed(3)}, ${e.imagesPerSec.toFixed(1)} img/s, ${fmtDuration(e.seconds)}`);
         break;
       case 'knn':
-        this.line(`  kNN (k=${e.k}) top-1 on ${e.testCount} test images: ${(100 * e.accuracy).toFixed(2)}%  (${e.seconds.toFixed(1)} s)`);
+        this.line(`  kNN (k=${e.k}) top-1 on ${e.testCount} test images${e.epoch === 0 ? ' at random init' : ''}: ${(100 * e.accuracy).toFixed(2)}%  (${e.seconds.toFixed(1)} s)`);
         break;
       case 'checkpoint':
         break;
