@@ -100,8 +100,10 @@ export interface TestServer {
   url: string;
   /** Range header of every request, in order ('' when none) */
   ranges: string[];
-  /** cut the connection after this many body bytes, for the next `times` requests */
+  /** close the connection after this many body bytes, for the next `times` requests */
   cutAfter(bytes: number, times: number): void;
+  /** send this many body bytes, then nothing more (connection left open), for the next `times` requests */
+  stallAfter(bytes: number, times: number): void;
   /** answer 200 with the whole file even to Range requests */
   ignoreRanges: boolean;
   close(): Promise<void>;
@@ -109,7 +111,7 @@ export interface TestServer {
 
 /** Serve files (name -> bytes) on 127.0.0.1 with Range support. */
 export async function startServer(files: Record<string, Buffer>): Promise<TestServer> {
-  let cut: { bytes: number; times: number } | null = null;
+  let cut: { bytes: number; times: number; stall: boolean } | null = null;
   const ranges: string[] = [];
   const state = { ignoreRanges: false };
   const server = http.createServer((req, res) => {
@@ -135,7 +137,9 @@ export async function startServer(files: Record<string, Buffer>): Promise<TestSe
     const part = body.subarray(start);
     if (cut && cut.times > 0) {
       cut.times--;
-      res.write(part.subarray(0, cut.bytes), () => setTimeout(() => res.socket?.destroy(), 20));
+      // end (FIN), not destroy (RST): every byte written still reaches the client
+      const stall = cut.stall;
+      res.write(part.subarray(0, cut.bytes), () => !stall && res.socket?.end());
       return;
     }
     res.end(part);
@@ -146,7 +150,10 @@ export async function startServer(files: Record<string, Buffer>): Promise<TestSe
     url: `http://127.0.0.1:${port}`,
     ranges,
     cutAfter(bytes, times) {
-      cut = { bytes, times };
+      cut = { bytes, times, stall: false };
+    },
+    stallAfter(bytes, times) {
+      cut = { bytes, times, stall: true };
     },
     get ignoreRanges() {
       return state.ignoreRanges;

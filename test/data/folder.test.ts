@@ -25,6 +25,8 @@ describe('image folder with class subfolders', () => {
     fs.writeFileSync(path.join(root, 'cat', 'broken.png'), Buffer.from('this is not a PNG file'));
     const good = fs.readFileSync(path.join(root, 'cat', 'c0.png'));
     fs.writeFileSync(path.join(root, 'dog', 'cut.png'), good.subarray(0, Math.floor(good.length / 2)));
+    const jpg = fs.readFileSync(path.join(root, 'dog', 'sub', 'd9.jpg'));
+    fs.writeFileSync(path.join(root, 'dog', 'sub', 'half.jpg'), jpg.subarray(0, Math.floor(jpg.length * 0.6)));
     fs.writeFileSync(path.join(root, 'dog', 'notes.txt'), 'not an image');
     fs.writeFileSync(path.join(root, '.DS_Store'), 'x');
   });
@@ -47,7 +49,7 @@ describe('image folder with class subfolders', () => {
     for (let i = 0; i < jpg.length; i++) err += Math.abs(jpg[i]! - want[i]!);
     expect(err / jpg.length).toBeLessThan(6);
 
-    expect(report.skipped.map((x) => path.relative(root, x.file))).toEqual(['cat/broken.png', 'dog/cut.png']);
+    expect(report.skipped.map((x) => path.relative(root, x.file))).toEqual(['cat/broken.png', 'dog/cut.png', 'dog/sub/half.jpg']);
     for (const x of report.skipped) expect(x.reason).toMatch(/^cannot decode: /);
     expect(report.warnings.some((w) => w.includes('cat/broken.png: skipped, cannot decode'))).toBe(true);
     expect(report.warnings.some((w) => /1 files that are not PNG, JPEG or WebP ignored \(e\.g\. .*notes\.txt\)/.test(w))).toBe(true);

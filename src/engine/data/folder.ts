@@ -1,3 +1,4 @@
+import buffer from 'node:buffer';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -191,6 +192,11 @@ export async function readImageFolder(root: string, opts: FolderReadOptions = {}
   }
 
   const px = size * size * channels;
+  if (items.length * px > buffer.constants.MAX_LENGTH) {
+    throw new Error(
+      `${abs}: ${items.length} images of ${size}x${size}x${channels} need ${(items.length * px / 2 ** 30).toFixed(1)} GiB, more than one in-memory array holds (${(buffer.constants.MAX_LENGTH / 2 ** 30).toFixed(0)} GiB); choose a smaller size`,
+    );
+  }
   const out = new Uint8Array(items.length * px);
   const ok = new Uint8Array(items.length);
   let done = 0;
