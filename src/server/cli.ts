@@ -2,6 +2,7 @@ import { backendCommand } from './commands/backend.js';
 import { trainCommand } from './commands/train.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { runsCommand } from './commands/runs.js';
+import { evalCommand } from './commands/eval.js';
 import { UsageError, type Command } from './cli-args.js';
 import { version } from './version.js';
 
@@ -11,6 +12,7 @@ const commands: Record<string, Command> = {
   train: trainCommand,
   datasets: datasetsCommand,
   runs: runsCommand,
+  eval: evalCommand,
 };
 
 function usage(): string {

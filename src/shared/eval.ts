@@ -45,9 +45,15 @@ export type ClassificationMetrics = z.infer<typeof classificationMetricsSchema>;
 export const computeSchema = z
   .object({
     wallSeconds: z.number().min(0),
-    /** passes over the training images (0 where nothing is trained, e.g. kNN) */
+    /**
+     * passes over the training images by what was trained: full-batch L-BFGS passes of the
+     * classifier for linear evaluation, network epochs for fine-tuning; 0 for kNN
+     */
     epochs: z.number().min(0),
-    /** images pushed through a network or a classifier, feature extraction included */
+    /**
+     * images through the network: feature extraction (counted once, in the first protocol that
+     * needed it; raw pixels count the images flattened), training steps and the test pass
+     */
     images: z.number().int().min(0),
     backend: z.string(),
     device: z.string(),
@@ -98,6 +104,8 @@ export const referenceSchema = z
     arch: z.string(),
     /** what the encoder saw before evaluation, e.g. "ImageNet (SimCLR)", "CIFAR-10 (SimCLR, 1000 epochs)", "none" */
     pretraining: z.string(),
+    /** how it was evaluated, in words: "linear evaluation", "fine-tuned", "trained from scratch" */
+    evaluation: z.string(),
     /** evaluated on (a dataset family, see evalDatasetSchema) */
     dataset: z.string(),
     /** 'same': pretrained on the evaluation dataset itself; 'transfer': pretrained elsewhere; 'none': no pretraining */
@@ -196,13 +204,18 @@ export function reportRows(report: EvalReport): ReportRow[] {
       'top-1 %': pct(r.metrics.top1),
       'top-5 %': pct(r.metrics.top5),
       'reference top-1 %': refs.map((x) => x.top1.toFixed(2)).join('; '),
-      reference: refs.map((x) => `${x.source} ${x.where}: ${x.arch}, ${x.pretraining}`).join('; '),
+      reference: refs.map(describeReference).join('; '),
       'wall s': r.compute.wallSeconds.toFixed(1),
       epochs: String(+r.compute.epochs.toFixed(3)),
       images: String(r.compute.images),
       backend: r.compute.backend,
     };
   });
+}
+
+/** "SimCLR (...) Table 8: ResNet-50, pretrained on ImageNet (SimCLR), linear evaluation" */
+export function describeReference(x: Reference): string {
+  return `${x.source} ${x.where}: ${x.arch}, pretrained on ${x.pretraining}, ${x.evaluation}${x.labelFraction < 1 ? ` with ${+(100 * x.labelFraction).toFixed(2)}% of labels` : ''}`;
 }
 
 const mdCell = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -213,7 +226,11 @@ export function reportToMarkdown(report: EvalReport): string {
   const lines = [
     `# Evaluation of run ${report.run.id}`,
     '',
-    `Encoder ${report.run.arch}, pretrained on ${report.run.pretrainDataset}${report.run.pretrainEpochs !== null ? ` for ${report.run.pretrainEpochs} epochs` : ''}. Updated ${report.updatedAt}.`,
+    `Encoder ${report.run.arch}, pretrained on ${report.run.pretrainDataset}${report.run.pretrainEpochs !== null ? ` for ${report.run.pretrainEpochs} epoch${report.run.pretrainEpochs === 1 ? '' : 's'}` : ''}. Updated ${report.updatedAt}.`,
+    '',
+    'Compute: wall s is the wall-clock time of the protocol; epochs are passes over the training images by what was trained',
+    '(the classifier for linear evaluation, counted as full-batch L-BFGS passes; the whole network for fine-tuning and',
+    'supervised); images are images through the network (feature extraction, training steps, the test pass).',
     '',
     `| ${REPORT_COLUMNS.map(mdCell).join(' | ')} |`,
     `|${REPORT_COLUMNS.map(() => '---').join('|')}|`,
@@ -221,7 +238,7 @@ export function reportToMarkdown(report: EvalReport): string {
     '',
     '## Published reference numbers',
     '',
-    ...report.references.map((x) => `- ${x.source} ${x.where}: ${x.arch}, ${x.pretraining}, ${PROTOCOL_TITLES[x.protocol]} on ${x.dataset}${x.labelFraction < 1 ? ` (${100 * x.labelFraction}% labels)` : ''}: ${x.top1.toFixed(2)}%${x.note ? ` (${x.note})` : ''}`),
+    ...report.references.map((x) => `- ${describeReference(x)}, on ${x.dataset}: ${x.top1.toFixed(2)}%${x.note ? ` (${x.note})` : ''}`),
     '',
   ];
   return lines.join('\n');
