@@ -33,7 +33,7 @@ function channels(p: tf.Tensor4D): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
 }
 
 export function adjustBrightness(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor4D {
-  return tf.minimum(tf.mul(p, overPlanes(factor)), 1); // factor >= 0: never below 0
+  return clip01(tf.mul(p, overPlanes(factor))) as tf.Tensor4D;
 }
 
 export function adjustContrast(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor4D {
@@ -52,7 +52,10 @@ export function adjustSaturation(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor
   const [r, g, b] = channels(p);
   const v = tf.maximum(tf.maximum(r, g), b);
   const chroma = tf.sub(v, tf.minimum(tf.minimum(r, g), b));
-  const scale = tf.minimum(perPlane(factor), tf.div(v, tf.maximum(chroma, 1e-12)));
+  // min(f, V / C) as f - relu(f - V / C): wasm runs broadcasting Minimum very slowly, sub and relu fast;
+  // + 1e-12 keeps greys (C = 0) finite, where V - c = 0 makes the scale irrelevant
+  const f = perPlane(factor);
+  const scale = tf.sub(f, tf.relu(tf.sub(f, tf.div(v, tf.add(chroma, 1e-12)))));
   const out = [r, g, b].map((c) => tf.sub(v, tf.mul(tf.sub(v, c), scale)));
   // <= V by construction; a rounding step below 0 is cut off
   return tf.relu(tf.stack(out, 0) as tf.Tensor4D);
@@ -63,7 +66,7 @@ export function adjustSaturation(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor
  * V = max, C = max - min, hue*6 from the max channel's sector (ties in the
  * order R, G, B as tf.image.rgb_to_hsv). HSV -> RGB: channel (R, G, B) =
  * V - C ramp((n + hue*6) mod 6) with n = (5, 3, 1) and ramp(k) =
- * clamp(min(k, 4 - k), 0, 1); V and C are unchanged by a hue shift, so S is
+ * clamp(min(k, 4 - k), 0, 1) = clamp(2 - |k - 2|, 0, 1); V and C are unchanged by a hue shift, so S is
  * never formed. Greys (C = 0) come back unchanged. The result lies in
  * [min, V] even in float arithmetic (C * ramp <= C <= V), so needs no clip.
  */
@@ -71,7 +74,7 @@ export function adjustHue(p: tf.Tensor4D, delta: tf.Tensor1D): tf.Tensor4D {
   const [r, g, b] = channels(p);
   const v = tf.maximum(tf.maximum(r, g), b);
   const c = tf.sub(v, tf.minimum(tf.minimum(r, g), b));
-  const inv = tf.div(1, tf.maximum(c, 1e-12)); // only greys are clamped, and there the result is V anyway
+  const inv = tf.div(1, tf.add(c, 1e-12)); // keeps greys finite; there C = 0 and the result is V anyway
   const hr = tf.mul(tf.sub(g, b), inv); // in [-1, 1]; the mod 6 below wraps negatives
   const hg = tf.add(tf.mul(tf.sub(b, r), inv), 2);
   const hb = tf.add(tf.mul(tf.sub(r, g), inv), 4);
@@ -80,7 +83,7 @@ export function adjustHue(p: tf.Tensor4D, delta: tf.Tensor1D): tf.Tensor4D {
   const out = [5, 3, 1].map((n) => {
     const k = tf.add(h6, tf.add(shift, n));
     const km = tf.sub(k, tf.mul(tf.floor(tf.mul(k, 1 / 6)), 6)); // (n + h6 + 6 delta) mod 6; ramp(0) = ramp(6) so 6 from rounding is harmless
-    const ramp = tf.clipByValue(tf.minimum(km, tf.sub(4, km)), 0, 1);
+    const ramp = tf.clipByValue(tf.sub(2, tf.abs(tf.sub(km, 2))), 0, 1); // clamp(min(k, 4 - k), 0, 1)
     return tf.sub(v, tf.mul(c, ramp));
   });
   return tf.stack(out, 0) as tf.Tensor4D;

@@ -1,0 +1,111 @@
+/**
+ * Augmentation throughput: source images per second of the "SimCLR CIFAR"
+ * preset producing two views each (augmentPair, exactly the trainer's call),
+ * batch 256 of real CIFAR-10 images, on tensorflow and wasm. The backends are
+ * timed in alternation (tf, wasm, tf, wasm, ...) and medians reported, one
+ * JSON line per backend, each with the ratio against tensorflow and (once the
+ * trainer measures it) against the same backend's SimCLR training throughput;
+ * the goal is augmentation at least 5x faster than training.
+ *
+ *   npx tsx bench/augment.ts                       (about 1 minute on 2 cores)
+ *   BENCH_REPS=9 BENCH_BATCHES=5 npx tsx bench/augment.ts
+ */
+import * as tf from '@tensorflow/tfjs';
+import { augmentPair, pipelinePreset, Rng } from '../src/engine/augment/index.js';
+import { initBackend, type BackendInfo, type BackendName } from '../src/engine/backend/index.js';
+import { readCifar10 } from '../src/engine/data/cifar.js';
+import type { ImageSet } from '../src/engine/data/types.js';
+import { CIFAR10_DIR } from '../test/support/shared-data.js';
+
+const REPS = Number(process.env.BENCH_REPS) || 5;
+const BATCHES = Number(process.env.BENCH_BATCHES) || 3;
+const BATCH = 256;
+const PRESET = 'SimCLR CIFAR' as const;
+const GOAL = 5;
+
+/**
+ * The peer: SimCLR training throughput (images/s, two views each) of the same
+ * backend, measured in this process. The training work fills this in (for
+ * example a few steps of its loop at batch 256 on a ResNet-18); until then it
+ * reports null and the lines carry no ratio against training.
+ */
+async function trainingImagesPerSecond(_backend: BackendName, _set: ImageSet): Promise<number | null> {
+  return null;
+}
+
+/** Images/s of one timed run: BATCHES consecutive augmentPair calls. */
+function timeRun(set: ImageSet, rng: Rng, pipeline: ReturnType<typeof pipelinePreset>, batchIndices: () => number[]): number {
+  const t0 = performance.now();
+  for (let b = 0; b < BATCHES; b++) {
+    const { view1, view2 } = augmentPair(set, batchIndices(), pipeline, rng);
+    // CPU backends run ops eagerly, so the views are complete here; the trainer consumes them in place
+    tf.dispose([view1, view2]);
+  }
+  return (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const set = readCifar10(CIFAR10_DIR).splits.train;
+  const pipeline = pipelinePreset(PRESET);
+  const shuffle = Rng.fromSeed(1);
+  const batchIndices = () => Array.from({ length: BATCH }, () => shuffle.int(set.count));
+
+  const infos = new Map<BackendName, BackendInfo>();
+  for (const name of ['tensorflow', 'wasm'] as const) {
+    try {
+      infos.set(name, await initBackend(name));
+    } catch (err) {
+      console.log(JSON.stringify({ bench: 'augment', backend: name, error: String((err as Error).message).split('\n')[0] }));
+    }
+  }
+  const names = [...infos.keys()];
+  const rngs = new Map(names.map((n) => [n, Rng.fromSeed(7)]));
+  const runs = new Map(names.map((n) => [n, [] as number[]]));
+
+  // warm-up (kernel set-up, first allocations), then alternate the backends
+  for (const name of names) {
+    await tf.setBackend(name);
+    timeRun(set, rngs.get(name)!, pipeline, batchIndices);
+  }
+  for (let r = 0; r < REPS; r++) {
+    for (const name of names) {
+      await tf.setBackend(name);
+      runs.get(name)!.push(timeRun(set, rngs.get(name)!, pipeline, batchIndices));
+    }
+  }
+
+  const medians = new Map(names.map((n) => [n, median(runs.get(n)!)]));
+  for (const name of names) {
+    await tf.setBackend(name);
+    const info = infos.get(name)!;
+    const ips = medians.get(name)!;
+    const train = await trainingImagesPerSecond(name, set);
+    const line: Record<string, unknown> = {
+      bench: 'augment',
+      preset: PRESET,
+      backend: name,
+      threads: info.threads,
+      device: info.device,
+      batch: BATCH,
+      views: 2,
+      images_per_s: +ips.toFixed(1),
+      views_per_s: +(2 * ips).toFixed(1),
+      ms_per_batch: +((1000 * BATCH) / ips).toFixed(1),
+      runs_images_per_s: runs.get(name)!.map((v) => +v.toFixed(1)),
+      batches_per_run: BATCHES,
+      train_images_per_s: train,
+      ratio_vs_train: train ? +(ips / train).toFixed(2) : null,
+      goal: `augmentation >= ${GOAL}x training on the same backend`,
+    };
+    if (name !== 'tensorflow' && medians.has('tensorflow')) Object.assign(line, { vs_tensorflow: +(ips / medians.get('tensorflow')!).toFixed(3) });
+    console.log(JSON.stringify(line));
+  }
+}
+
+await main();
