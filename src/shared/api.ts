@@ -1,0 +1,321 @@
+import { z } from 'zod';
+import { API_METHODS, type ApiMethod } from './api-methods.js';
+import {
+  datasetListEntrySchema,
+  datasetRefSchema,
+  datasetSummarySchema,
+  imageRequestSchema,
+  imageResponseSchema,
+  SPLIT_NAMES,
+  thumbnailPageRequestSchema,
+  thumbnailPageResponseSchema,
+} from './dataset.js';
+import { pipelineSchema } from './pipeline.js';
+import { runRecordSchema } from './run.js';
+import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
+import { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema } from './settings.js';
+import { trainConfigSchema } from './train-config.js';
+
+export * from './api-methods.js';
+
+/**
+ * The one contract between the UI and the engine: every request, response and
+ * event, as zod schemas. Electron IPC (src/main + src/preload) and the HTTP +
+ * WebSocket server (src/server/serve.ts) are two transports of exactly this
+ * table; both validate requests with it at the boundary, and the service
+ * (src/engine/jobs/service.ts) validates responses before they leave.
+ *
+ * Topic schemas come from their own files (dataset.ts, pipeline.ts,
+ * train-config.ts, run.ts, runs.ts, settings.ts); this file composes them.
+ * Schemas marked PLACEHOLDER stand in for a topic schema that has not landed
+ * yet and are deliberately loose.
+ */
+
+// ---------------------------------------------------------------- common
+
+export const ERROR_CODES = [
+  'bad_request', // the payload failed validation (issues say which field)
+  'unauthorized', // server mode: missing or wrong token
+  'forbidden', // a path outside the allowed folders, a wrong origin
+  'not_found', // unknown method, job, run, dataset or file
+  'conflict', // e.g. cancelling a job that already ended
+  'payload_too_large',
+  'unsupported_media_type',
+  'engine_error', // the engine refused the input (message names the file/field)
+  'cancelled',
+  'job_crashed', // a job process died; logTail holds its last lines
+  'worker_crashed', // the interactive worker died during the call; it restarts on the next one
+  'not_implemented', // the engine module behind the method has not landed yet
+  'internal',
+] as const;
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ApiErrorSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** validation problems, one per field: path like "dataset.path" */
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** last lines of the process log, for crashes */
+  logTail: z.array(z.string()).optional(),
+});
+export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+/** What every call returns on both transports: the result, or an error. */
+export type ApiEnvelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiError };
+
+const Empty = z.object({}).strict().default({});
+const IsoTime = z.string();
+const Int = z.number().int();
+/** Run ids name a directory under <data-root>/runs, so no separators, no "..". */
+export const RunIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a run id is letters, digits, ".", "_" and "-" (no path separators)')
+  .refine((id) => !id.includes('..'), 'a run id cannot contain ".."');
+const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id');
+
+// ---------------------------------------------------------------- app, backend
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** who hosts the API: the desktop app or `simclr-workbench serve` */
+  shell: z.enum(['electron', 'server']),
+  dataRoot: z.string(),
+  platform: z.string(),
+});
+
+/** Mirrors BackendInfo in src/engine/backend/types.ts. */
+export const BackendInfoSchema = z.object({
+  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  tfjsVersion: z.string(),
+  source: z.string(),
+  device: z.string(),
+  gpu: z.boolean(),
+  threads: Int,
+  reason: z.string(),
+  attempts: z.array(z.object({ name: z.enum(['tensorflow', 'wasm', 'cpu']), source: z.string(), ok: z.boolean(), detail: z.string() })),
+});
+export type BackendInfoDto = z.infer<typeof BackendInfoSchema>;
+
+// ---------------------------------------------------------------- datasets
+// The topic schemas are src/shared/dataset.ts (datasets module); images are base64 PNG.
+
+/** A dataset: builtin id, cached id, a path (text form), or a DatasetRef object. Paths must lie in allowed folders. */
+export const DatasetArgSchema = z.union([z.string().min(1), datasetRefSchema]);
+export type DatasetArg = z.input<typeof DatasetArgSchema>;
+const DatasetOnly = z.object({ dataset: DatasetArgSchema }).strict();
+
+// ---------------------------------------------------------------- augmentation
+// The pipeline schema is src/shared/pipeline.ts; the preview is src/engine/augment/preview.ts, with
+// thumbnails as base64 PNG and, per view, what each op did (OpRecord: op, step, applied, drawn).
+
+export const AugmentPreviewRequestSchema = z
+  .object({
+    dataset: DatasetArgSchema,
+    split: z.enum(SPLIT_NAMES).default('train'),
+    indices: z.array(Int.min(0)).min(1).max(64),
+    pairs: Int.min(1).max(16).default(2),
+    seed: Int.min(0).max(2 ** 32 - 1).default(0),
+    /** a preset name ("SimCLR CIFAR"), a pipeline JSON file, or the pipeline itself */
+    pipeline: z.union([z.string().min(1), pipelineSchema]),
+  })
+  .strict();
+const PngSchema = z.object({ width: Int, height: Int, png: z.string() });
+const PreviewViewSchema = z.object({
+  image: PngSchema,
+  ops: z.array(z.object({ op: z.string(), step: Int, applied: z.boolean(), drawn: z.unknown() })),
+});
+export const AugmentPreviewSchema = z.object({
+  seed: Int,
+  outputSize: Int,
+  samples: z.array(z.object({ index: Int, label: Int, original: PngSchema, pairs: z.array(z.tuple([PreviewViewSchema, PreviewViewSchema])) })),
+});
+export type AugmentPreviewDto = z.infer<typeof AugmentPreviewSchema>;
+
+// ---------------------------------------------------------------- jobs
+
+export const JOB_KINDS = ['train', 'resume', 'eval', 'embed', 'selftest'] as const;
+export const JobKindSchema = z.enum(JOB_KINDS);
+export type JobKind = z.infer<typeof JobKindSchema>;
+
+/** Continue an interrupted or cancelled run from its latest checkpoint. */
+export const ResumeConfigSchema = z.object({ runId: RunIdSchema }).strict();
+// PLACEHOLDER: the evaluation module's config.
+export const EvalConfigSchema = z.looseObject({});
+// PLACEHOLDER: the embeddings module's config.
+export const EmbedConfigSchema = z.looseObject({});
+
+/**
+ * A job that exercises the job machinery without compute: progress, log lines,
+ * cancel. `crash` kills its process (test hook, refused unless the host was
+ * started with SIMCLR_WORKBENCH_TEST_HOOKS=1).
+ */
+export const SelftestConfigSchema = z
+  .object({
+    steps: Int.min(1).max(100_000).default(10),
+    stepMs: Int.min(0).max(60_000).default(50),
+    crashAtStep: Int.min(0).optional(),
+    failAtStep: Int.min(0).optional(),
+  })
+  .strict();
+
+export const JobStartRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('train'), config: trainConfigSchema, label: z.string().max(200).optional() }).strict(),
+  z.object({ kind: z.literal('resume'), config: ResumeConfigSchema, label: z.string().max(200).optional() }).strict(),
+  z.object({ kind: z.literal('eval'), config: EvalConfigSchema, label: z.string().max(200).optional() }).strict(),
+  z.object({ kind: z.literal('embed'), config: EmbedConfigSchema, label: z.string().max(200).optional() }).strict(),
+  z.object({ kind: z.literal('selftest'), config: SelftestConfigSchema, label: z.string().max(200).optional() }).strict(),
+]);
+export type JobStartRequest = z.input<typeof JobStartRequestSchema>;
+
+export const JobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'crashed']);
+export type JobState = z.infer<typeof JobStateSchema>;
+export const FINISHED_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'crashed'];
+
+/**
+ * Progress of a job. The common fields let any UI draw a bar; engine modules
+ * add their own (loss, lr, images/s, ...) which pass through unchanged.
+ */
+export const JobProgressSchema = z.looseObject({
+  /** 0..1 of the whole job */
+  fraction: z.number().min(0).max(1).optional(),
+  message: z.string().optional(),
+  step: Int.optional(),
+  totalSteps: Int.optional(),
+  epoch: Int.optional(),
+  totalEpochs: Int.optional(),
+  etaSeconds: z.number().optional(),
+});
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+export const JobInfoSchema = z.object({
+  id: JobId,
+  kind: JobKindSchema,
+  label: z.string(),
+  state: JobStateSchema,
+  createdAt: IsoTime,
+  startedAt: IsoTime.nullable(),
+  endedAt: IsoTime.nullable(),
+  /** position in the queue (0 = next), null when not queued */
+  queuePosition: Int.nullable(),
+  pid: Int.nullable(),
+  progress: JobProgressSchema.nullable(),
+  /** the engine function's result (e.g. { runId }) once succeeded */
+  result: z.unknown().nullable(),
+  error: ApiErrorSchema.nullable(),
+  /** the run directory this job writes or reads, when it has one */
+  runId: z.string().nullable(),
+  /** last lines of the job's log (engine log lines, stdout and stderr) */
+  logTail: z.array(z.string()),
+});
+export type JobInfo = z.infer<typeof JobInfoSchema>;
+
+// ---------------------------------------------------------------- runs
+// The topic schemas are src/shared/runs.ts (history, annotations, comparison) and src/shared/run.ts (run.json).
+
+const MetricSeriesSchema = z.object({ runId: z.string(), metric: z.string(), x: z.enum(['globalStep', 'epoch']), points: z.array(z.tuple([z.number(), z.number()])) });
+export const RunDetailSchema = z.object({
+  summary: runSummarySchema,
+  record: runRecordSchema,
+  annotations: runAnnotationsSchema,
+  evaluations: z.record(z.string(), z.number()),
+  badMetricLines: Int,
+  /** metric curves for the charts (loss, lr, kNN accuracy, ...) */
+  series: z.array(MetricSeriesSchema),
+});
+export const RunComparisonSchema = z.object({
+  runs: z.array(runSummarySchema),
+  series: z.array(MetricSeriesSchema),
+  configDiff: z.array(z.object({ path: z.string(), values: z.record(z.string(), z.unknown()) })),
+  evaluations: z.record(z.string(), z.record(z.string(), z.number())),
+});
+// The schema describes exactly the runs module's RunComparison.
+const _comparisonMatches: z.infer<typeof RunComparisonSchema> extends RunComparison ? true : false = true;
+void _comparisonMatches;
+const RunRef = z.object({ runId: RunIdSchema }).strict();
+const TrashedRunSchema = z.object({ id: z.string(), trashedAt: z.string(), summary: runSummarySchema.nullable() });
+
+// ---------------------------------------------------------------- the method table
+
+function method<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const apiMethods = {
+  'app.info': method(Empty, AppInfoSchema),
+  'backend.info': method(Empty, BackendInfoSchema),
+
+  /** datasets in the cache (<data-root>/datasets) */
+  'datasets.list': method(Empty, z.object({ datasets: z.array(datasetListEntrySchema) })),
+  /** open (importing into the cache when needed) and summarise */
+  'datasets.open': method(DatasetOnly, datasetSummarySchema),
+  'datasets.summary': method(DatasetOnly, datasetSummarySchema),
+  'datasets.page': method(thumbnailPageRequestSchema, thumbnailPageResponseSchema),
+  'datasets.image': method(imageRequestSchema, imageResponseSchema),
+
+  'augment.preview': method(AugmentPreviewRequestSchema, AugmentPreviewSchema),
+
+  'jobs.start': method(JobStartRequestSchema, JobInfoSchema),
+  'jobs.cancel': method(z.object({ jobId: JobId }).strict(), JobInfoSchema),
+  'jobs.list': method(Empty, z.object({ jobs: z.array(JobInfoSchema) })),
+  'jobs.status': method(z.object({ jobId: JobId }).strict(), JobInfoSchema),
+
+  'runs.list': method(runListQuerySchema.default({ sort: 'startedAt', descending: true }), z.object({ runs: z.array(runSummarySchema), skipped: z.array(z.object({ id: z.string(), reason: z.string() })) })),
+  'runs.show': method(RunRef, RunDetailSchema),
+  'runs.compare': method(z.object({ runIds: z.array(RunIdSchema).min(2).max(16) }).strict(), RunComparisonSchema),
+  'runs.tag': method(z.object({ runId: RunIdSchema, add: z.array(z.string()).max(50).default([]), remove: z.array(z.string()).max(50).default([]) }).strict(), runAnnotationsSchema),
+  /** rename and/or set notes */
+  'runs.annotate': method(z.object({ runId: RunIdSchema, name: z.string().min(1).max(120).optional(), notes: z.string().max(20_000).optional() }).strict(), runAnnotationsSchema),
+  /** the run's config, to start a new run from ("clone to retrain") */
+  'runs.clone': method(RunRef, trainConfigSchema),
+  /** move to the trash (restorable) */
+  'runs.delete': method(RunRef, z.object({ runId: z.string(), deleted: z.literal(true) })),
+  'runs.restore': method(RunRef, runSummarySchema),
+  'runs.trash': method(Empty, z.object({ runs: z.array(TrashedRunSchema) })),
+
+  'settings.get': method(Empty, SettingsSchema),
+  'settings.set': method(z.object({ patch: SettingsPatchSchema }).strict(), SettingsSchema),
+} satisfies Record<ApiMethod, { request: z.ZodType; response: z.ZodType }>;
+
+// Every name in API_METHODS has a schema, and no schema lacks a name.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _methodsMatch: Exact<keyof typeof apiMethods, ApiMethod> = true;
+void _methodsMatch;
+void API_METHODS;
+
+export type ApiMethods = typeof apiMethods;
+/** What a caller passes (defaults may be omitted). */
+export type ApiRequest<M extends ApiMethod> = z.input<ApiMethods[M]['request']>;
+/** What a handler receives after validation (defaults filled in). */
+export type ApiParsedRequest<M extends ApiMethod> = z.output<ApiMethods[M]['request']>;
+export type ApiResponse<M extends ApiMethod> = z.output<ApiMethods[M]['response']>;
+
+// ---------------------------------------------------------------- events
+
+export const LogStreamSchema = z.enum(['log', 'stdout', 'stderr']);
+
+export const ApiEventSchema = z.discriminatedUnion('type', [
+  /** a job was queued, started or ended (the whole record) */
+  z.object({ type: z.literal('job.state'), job: JobInfoSchema }),
+  z.object({ type: z.literal('job.progress'), jobId: JobId, progress: JobProgressSchema }),
+  z.object({ type: z.literal('job.log'), jobId: JobId, stream: LogStreamSchema, line: z.string() }),
+  /** the interactive worker (dataset pages, previews) crashed or came back */
+  z.object({ type: z.literal('worker.state'), state: z.enum(['ready', 'crashed']), message: z.string(), logTail: z.array(z.string()).optional() }),
+  z.object({ type: z.literal('settings.changed'), settings: SettingsSchema }),
+]);
+export type ApiEvent = z.infer<typeof ApiEventSchema>;
+
+/** The typed surface both transports give the renderer. */
+export interface WorkbenchApi {
+  call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>>;
+  /** every event; returns an unsubscribe function */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+export { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema };
+
+/** "dataset.path: Invalid input" lines from a zod error. */
+export function zodIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(payload)', message: i.message }));
+}
