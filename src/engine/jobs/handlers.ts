@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { apiMethods, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
+import { trainConfigSchema } from '../../shared/train-config.js';
+import type { TrainEvent } from '../train/events.js';
+import { ApiCallError } from './errors.js';
+import { jobMethod } from './protocol.js';
+import { handler, type HandlerContext, type HandlerTable } from './runner.js';
+import { selftestJob } from './selftest.js';
+
+/**
+ * The dispatcher: worker method name -> engine function. API methods that
+ * need the engine run on the interactive worker under their API name; long
+ * jobs run as `job.<kind>` in a process of their own. Engine modules are
+ * imported lazily so a worker only loads what it is asked to run.
+ */
+
+function notLanded(what: string, module: string) {
+  return async (): Promise<never> => {
+    throw new ApiCallError('not_implemented', `${what} is not available yet: the engine module ${module} has not landed in this build`);
+  };
+}
+
+function req<M extends ApiMethod>(m: M): ApiMethods[M]['request'] {
+  return apiMethods[m].request;
+}
+
+async function data() {
+  return import('../data/index.js');
+}
+
+async function runStore(ctx: HandlerContext) {
+  const { RunStore } = await import('../runs/index.js');
+  return new RunStore(ctx.env.dataRoot);
+}
+
+/** The run store says `no run "x"` for a missing run: that is a 404, not an engine failure. */
+async function runOp<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && /^no run "/.test(err.message)) throw new ApiCallError('not_found', err.message);
+    throw err;
+  }
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** A training event as job progress: the event's own fields plus the common ones every UI can draw. */
+export function trainProgress(e: TrainEvent): JobProgress {
+  switch (e.type) {
+    case 'start':
+      return { ...e, fraction: (e.startEpoch - 1) / e.epochs, epoch: e.startEpoch, totalEpochs: e.epochs, message: `run ${e.runId}: ${e.epochs} epochs of ${e.stepsPerEpoch} steps` };
+    case 'step': {
+      const done = (e.epoch - 1) * e.stepsPerEpoch + e.step;
+      return {
+        ...e,
+        fraction: done / (e.epochs * e.stepsPerEpoch),
+        totalEpochs: e.epochs,
+        totalSteps: e.stepsPerEpoch,
+        etaSeconds: e.etaSec,
+        message: `epoch ${e.epoch}/${e.epochs}, step ${e.step}/${e.stepsPerEpoch}, loss ${e.loss.toFixed(4)}`,
+      };
+    }
+    case 'epoch':
+      return { ...e, fraction: e.epoch / e.epochs, totalEpochs: e.epochs, message: `epoch ${e.epoch}/${e.epochs} done, mean loss ${e.meanLoss.toFixed(4)}` };
+    case 'knn':
+      return { ...e, message: `kNN accuracy ${(e.accuracy * 100).toFixed(1)}% after epoch ${e.epoch}` };
+    case 'checkpoint':
+      return { ...e, message: `checkpoint after epoch ${e.epoch}` };
+    case 'end':
+      return { ...e, message: `run ${e.status}` };
+  }
+}
+
+async function train(opts: { config?: z.output<typeof trainConfigSchema>; resume?: string }, ctx: HandlerContext) {
+  const { trainSimclr } = await import('../train/index.js');
+  // The app's backend setting applies when the config leaves the choice to 'auto'.
+  const backend = opts.config && opts.config.backend === 'auto' ? ctx.env.backend : undefined;
+  const result = await trainSimclr({
+    ...(opts.config ? { config: { ...opts.config, dataRoot: opts.config.dataRoot ?? ctx.env.dataRoot } } : { resume: opts.resume! }),
+    ...(backend ? { backend } : {}),
+    signal: ctx.signal,
+    onProgress: (e) => ctx.onProgress(trainProgress(e)),
+  });
+  return result;
+}
+
+export function createHandlers(): HandlerTable {
+  return {
+    'backend.info': handler(req('backend.info'), async (_p, ctx) => {
+      const { initBackend } = await import('../backend/index.js');
+      return initBackend(ctx.env.backend);
+    }),
+
+    'datasets.list': handler(req('datasets.list'), async (_p, ctx) => ({ datasets: await (await data()).listDatasets(ctx.env.dataRoot) })),
+    'datasets.open': handler(req('datasets.open'), async (p, ctx) => {
+      const d = await data();
+      return d.datasetSummary(await d.openForBrowsing(p.dataset, { dataRoot: ctx.env.dataRoot, signal: ctx.signal }));
+    }),
+    'datasets.summary': handler(req('datasets.summary'), async (p, ctx) => (await data()).handleSummary(p.dataset, { dataRoot: ctx.env.dataRoot })),
+    'datasets.page': handler(req('datasets.page'), async (p, ctx) => (await data()).handleThumbnailPage(p, { dataRoot: ctx.env.dataRoot })),
+    'datasets.image': handler(req('datasets.image'), async (p, ctx) => (await data()).handleImage(p, { dataRoot: ctx.env.dataRoot })),
+
+    'augment.preview': handler(req('augment.preview'), async (p, ctx) => {
+      const [{ initBackend }, d, augment] = await Promise.all([import('../backend/index.js'), data(), import('../augment/index.js')]);
+      await initBackend(ctx.env.backend);
+      const ds = await d.openForBrowsing(p.dataset, { dataRoot: ctx.env.dataRoot });
+      const set = ds.splits[p.split];
+      if (!set) throw new ApiCallError('bad_request', `split: dataset ${ds.id} has no ${p.split} split (it has ${Object.keys(ds.splits).join(', ')})`);
+      const pipeline = augment.loadPipeline(p.pipeline as string | Record<string, unknown>);
+      const preview = await augment.previewAugmentations(set, p.indices, pipeline, { pairs: p.pairs, seed: p.seed, format: 'png' });
+      const png = (t: { width: number; height: number; data: Uint8Array }) => ({ width: t.width, height: t.height, png: base64(t.data) });
+      return {
+        seed: preview.seed,
+        outputSize: preview.outputSize,
+        samples: preview.samples.map((s) => ({
+          index: s.index,
+          label: s.label,
+          original: png(s.original),
+          pairs: s.pairs.map((pair) => pair.map((v) => ({ image: png(v.image), ops: v.ops }))),
+        })),
+      };
+    }),
+
+    'runs.list': handler(req('runs.list'), async (p, ctx) => (await runStore(ctx)).list(p)),
+    'runs.show': handler(req('runs.show'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => ({ ...store.show(p.runId), series: store.series(p.runId) }));
+    }),
+    'runs.compare': handler(req('runs.compare'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => store.compare(p.runIds));
+    }),
+    'runs.tag': handler(req('runs.tag'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => store.tag(p.runId, p.add, p.remove));
+    }),
+    'runs.annotate': handler(req('runs.annotate'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => {
+        let annotations = store.show(p.runId).annotations;
+        if (p.name !== undefined) annotations = store.rename(p.runId, p.name);
+        if (p.notes !== undefined) annotations = store.setNotes(p.runId, p.notes);
+        return annotations;
+      });
+    }),
+    'runs.clone': handler(req('runs.clone'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => store.cloneConfig(p.runId));
+    }),
+    'runs.delete': handler(req('runs.delete'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => {
+        store.trash(p.runId);
+        return { runId: p.runId, deleted: true as const };
+      });
+    }),
+    'runs.restore': handler(req('runs.restore'), async (p, ctx) => {
+      const store = await runStore(ctx);
+      return runOp(() => {
+        store.restore(p.runId);
+        return store.show(p.runId).summary;
+      });
+    }),
+    'runs.trash': handler(req('runs.trash'), async (_p, ctx) => ({ runs: (await runStore(ctx)).listTrash() })),
+
+    [jobMethod('train')]: handler(trainConfigSchema, (config, ctx) => train({ config }, ctx)),
+    [jobMethod('resume')]: handler(ResumeConfigSchema, async (p, ctx) => train({ resume: (await runStore(ctx)).dir(p.runId) }, ctx)),
+    [jobMethod('eval')]: handler(z.looseObject({}), notLanded('evaluation jobs', 'src/engine/eval (index.ts)')),
+    [jobMethod('embed')]: handler(z.looseObject({}), notLanded('embedding jobs', 'src/engine/embed (index.ts)')),
+    [jobMethod('selftest')]: handler(SelftestConfigSchema, selftestJob),
+  };
+}
