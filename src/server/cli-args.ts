@@ -17,4 +17,6 @@ export type CommandRun = (argv: string[]) => Promise<number | void>;
 export interface Command {
   summary: string;
   run: CommandRun;
+  /** internal commands (the engine worker) are left out of --help */
+  hidden?: boolean;
 }

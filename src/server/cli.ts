@@ -1,6 +1,8 @@
 import { backendCommand } from './commands/backend.js';
 import { trainCommand } from './commands/train.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
 import { runsCommand } from './commands/runs.js';
 import { evalCommand } from './commands/eval.js';
 import { UsageError, type Command } from './cli-args.js';
@@ -11,13 +13,16 @@ const commands: Record<string, Command> = {
   backend: backendCommand,
   train: trainCommand,
   datasets: datasetsCommand,
+  serve: serveCommand,
+  worker: workerCommand,
   runs: runsCommand,
   eval: evalCommand,
 };
 
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((k) => k.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const shown = Object.entries(commands).filter(([, c]) => !c.hidden);
+  const width = Math.max(...shown.map(([k]) => k.length));
+  const lines = shown.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `simclr-workbench ${version}\n\nusage: simclr-workbench <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nglobal: --version, --help; SIMCLR_BACKEND=tensorflow|wasm|cpu picks the backend`;
 }
 
