@@ -9,6 +9,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
+          // the engine utility process (utilityProcess.fork in src/main/utility-launcher.ts)
+          worker: resolve(__dirname, 'src/main/worker.ts'),
         },
       },
     },

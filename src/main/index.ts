@@ -1,39 +1,103 @@
+import os from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, shell } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
+import { JobHost } from '../engine/jobs/host.js';
+import { createApiService, type ApiService } from '../engine/jobs/service.js';
+import { EVENT_CHANNEL } from '../shared/api-methods.js';
+import { createInvokeHandler, forwardEvents, registerInvokeHandler, trustedRenderer } from './ipc.js';
+import { buildMenu } from './menu.js';
+import { hardenApp, hardenSession } from './security.js';
+import { ElectronSettings } from './settings-store.js';
+import { utilityLauncher } from './utility-launcher.js';
+import { createMainWindow } from './window.js';
 
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    show: false,
-    title: 'SimCLR Workbench',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      nodeIntegration: false,
-      sandbox: true,
-      webSecurity: true,
-    },
-  });
-  win.once('ready-to-show', () => win.show());
-  // No navigation away from the app and no new windows; links open in the system browser.
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
-  return win;
+// Electron glue only: the API, jobs and validation live in src/engine/jobs and
+// src/main/ipc.ts, which run and are tested without Electron.
+
+const rendererFile = join(__dirname, '../renderer/index.html');
+const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+const isTrusted = trustedRenderer({ rendererIndexUrl: pathToFileURL(rendererFile).href, devServerUrl });
+
+hardenApp(isTrusted);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let service: ApiService | null = null;
+let settings: ElectronSettings | null = null;
+
+function dataRoot(): string {
+  return settings?.get().dataRoot ?? process.env.SIMCLR_DATA_ROOT ?? join(os.homedir(), '.simclr-workbench');
 }
 
+function openWindow(): BrowserWindow {
+  return createMainWindow(settings!, devServerUrl, rendererFile);
+}
+
+app.on('second-instance', () => {
+  const [win] = BrowserWindow.getAllWindows();
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+
 app.whenReady().then(() => {
-  createWindow();
+  hardenSession();
+  settings = new ElectronSettings();
+  for (const p of settings.problems) console.warn(`settings: ${p}`);
+  const s = settings;
+
+  const host = new JobHost({
+    launcher: utilityLauncher(join(__dirname, 'worker.js')),
+    env: () => {
+      const cur = s.get();
+      return { SIMCLR_DATA_ROOT: dataRoot(), ...(cur.backend !== 'auto' ? { SIMCLR_BACKEND: cur.backend } : {}) };
+    },
+    concurrency: () => s.get().jobConcurrency,
+  });
+  service = createApiService({
+    host,
+    settings: s,
+    dataRoot,
+    datasetDirs: () => s.get().datasetDirs,
+    app: { name: 'SimCLR Workbench', version: app.getVersion(), shell: 'electron' },
+  });
+  registerInvokeHandler(ipcMain, createInvokeHandler(service, isTrusted));
+  forwardEvents(service.subscribe, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+
+  Menu.setApplicationMenu(
+    buildMenu({
+      async addDatasetFolder() {
+        const win = BrowserWindow.getFocusedWindow();
+        const options = { title: 'Add a dataset folder', properties: ['openDirectory' as const] };
+        const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+        const dir = r.filePaths[0];
+        if (r.canceled || !dir) return;
+        const next = s.addDatasetDir(dir);
+        for (const w of BrowserWindow.getAllWindows()) w.webContents.send(EVENT_CHANNEL, { type: 'settings.changed', settings: next });
+      },
+      openDataFolder() {
+        void shell.openPath(dataRoot());
+      },
+    }),
+  );
+
+  openWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
 });
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
+});
+
+// Cancel running jobs and stop the workers before quitting, so no engine process outlives the app.
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting || !service) return;
+  event.preventDefault();
+  quitting = true;
+  void service.close().finally(() => app.quit());
 });
