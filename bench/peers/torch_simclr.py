@@ -10,11 +10,12 @@ trust ratio skipped for batch-norm parameters and biases).
 Protocol: started once per model/batch configuration; reads commands from stdin,
 one per line, so bench/train.ts can alternate it with the tfjs measurement
 without paying start-up and model construction each time:
-    run <steps>   -> one JSON line {"stepSeconds": [...], "imagesPerSec": median-based}
+    run <steps>   -> one JSON line {"stepSeconds": [...], "phases": [{augment, forwardBackward,
+                     optimizer, sync} per step], "imagesPerSec": median-based, "loss"}
     quit
 The first line written is {"ready": true, "torch": version, "threads": n}.
 
-    python torch_simclr.py --depth 18 --width 0.25 --batch 256 [--size 32] [--threads N]
+    python torch_simclr.py --depth 18 --width 0.25 --batch 256 [--size 32] [--threads N] [--pool images.u8]
 """
 
 import argparse
@@ -200,6 +201,7 @@ def main():
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--temperature", type=float, default=0.5)
+    ap.add_argument("--pool", default="", help="raw uint8 NHWC images (size x size x 3 each) to draw batches from")
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -207,18 +209,28 @@ def main():
     gen = torch.Generator().manual_seed(0)
     model = SimCLRNet(args.depth, args.width).train()
     opt = Lars(model.parameters(), lr=0.075 * math.sqrt(args.batch))
-    # A fixed pool of random uint8 images stands in for the dataset (decoding is not timed on either side).
-    pool = torch.randint(0, 256, (max(4 * args.batch, 1024), args.size, args.size, 3), dtype=torch.uint8, generator=gen)
+    # Images to draw batches from: the bench's pool file (real CIFAR), else random bytes. Decoding is not timed.
+    if args.pool:
+        raw = torch.frombuffer(bytearray(open(args.pool, "rb").read()), dtype=torch.uint8)
+        pool = raw.view(-1, args.size, args.size, 3)
+    else:
+        pool = torch.randint(0, 256, (1024, args.size, args.size, 3), dtype=torch.uint8, generator=gen)
 
     def step():
+        t0 = time.perf_counter()
         idx = torch.randint(0, pool.shape[0], (args.batch,), generator=gen)
         batch = pool[idx]
         views = torch.cat([augment(batch, gen, args.size), augment(batch, gen, args.size)])
+        t1 = time.perf_counter()
         loss = nt_xent(model(views), args.temperature)
         opt.zero_grad()
         loss.backward()
+        t2 = time.perf_counter()
         opt.step()
-        return float(loss.detach())
+        t3 = time.perf_counter()
+        value = float(loss.detach())
+        t4 = time.perf_counter()
+        return value, {"augment": t1 - t0, "forwardBackward": t2 - t1, "optimizer": t3 - t2, "sync": t4 - t3}
 
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
     for line in sys.stdin:
@@ -229,14 +241,15 @@ def main():
             print(json.dumps({"error": f"unknown command {parts[0]}"}), flush=True)
             continue
         steps = int(parts[1])
-        times = []
+        times, phases = [], []
         loss = float("nan")
         for _ in range(steps):
             t0 = time.perf_counter()
-            loss = step()
+            loss, ph = step()
             times.append(time.perf_counter() - t0)
+            phases.append(ph)
         med = sorted(times)[len(times) // 2]
-        print(json.dumps({"stepSeconds": times, "imagesPerSec": args.batch / med, "loss": loss}), flush=True)
+        print(json.dumps({"stepSeconds": times, "phases": phases, "imagesPerSec": args.batch / med, "loss": loss}), flush=True)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,32 @@ describe('resume after SIGKILL (CLI)', () => {
     expect(listCheckpoints(path.join(runDir, 'checkpoints'))).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
   });
 
+  it('SIGINT cancels between steps: exit 130, status cancelled', async () => {
+    const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let runDir = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8');
+    let buffered = '';
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (const e of parseLines(buffered.slice(0, buffered.lastIndexOf('\n') + 1))) {
+        if (e.type === 'start') runDir = e.runDir!;
+        if (e.type === 'step' && !sent) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      }
+      buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+    });
+    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    expect(code).toBe(130);
+    const rec = parseRunRecord(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    expect(rec.status).toBe('cancelled');
+    expect(rec.globalStep).toBe(0);
+    const steps = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"step"'));
+    expect(steps.length).toBeLessThanOrEqual(2); // the step in flight finishes, no more
+  });
+
   it('config errors name the field and exit with status 2', () => {
     const r = spawnSync(process.execPath, [CLI, 'train', '--dataset', CIFAR10_DIR, '--epochs', '0', '--optimizer', 'adam'], { encoding: 'utf8', env });
     expect(r.status).toBe(2);

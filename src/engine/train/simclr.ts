@@ -150,7 +150,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
     writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', time: new Date().toISOString() });
   } else {
     const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
-    const name = cfg.runName ?? `${ds.id}-${cfg.model.preset}`;
+    const name = cfg.runName ?? `${ds.name} ${cfg.model.preset}`;
     const dir = createRunDir(runsRoot, name);
     const record: RunRecord = {
       format: 'simclr-workbench-run',
