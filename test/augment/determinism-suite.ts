@@ -16,7 +16,7 @@ import { CIFAR10_DIR } from '../support/shared-data.js';
 const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBytes = (a: Float32Array, b: Float32Array) => a.length === b.length && bytesOf(a).equals(bytesOf(b));
 
-export function determinismSuite(backend: 'tensorflow' | 'wasm'): void {
+export function determinismSuite(backend: 'tensorflow' | 'wasm' | 'cpu'): void {
   let set: ImageSet;
   const indices = [3, 1, 4, 1592, 6535, 8979, 3238, 4626];
 

@@ -1,9 +1,10 @@
 /**
  * rotate90: random quarter turns, exact (transposes and reversals).
  * rotate: arbitrary angles about the image centre, bilinear, constant fill,
- * through tf.image.transform where the backend has the Transform kernel
- * (wasm, webgl) and through an equivalent gather-based bilinear sampler where
- * it does not (native TensorFlow in tfjs-node registers no Transform).
+ * through tf.image.transform where the backend has a working Transform kernel
+ * (wasm, webgl) and through an equivalent gather-based bilinear sampler
+ * elsewhere (native TensorFlow in tfjs-node registers no Transform; see
+ * useTransformKernel).
  *
  * Angles are counter-clockwise as seen on screen (y pointing down).
  */
@@ -94,9 +95,15 @@ export function affineSample(x: tf.Tensor4D, transforms: number[][], fill: numbe
   return tf.add(tf.mul(top, tf.sub(1, fy)), tf.mul(bottom, fy));
 }
 
-/** True where the active backend has tf.image.transform's kernel. */
-export function hasTransformKernel(): boolean {
-  return tf.getKernel('Transform', tf.getBackend()) !== undefined;
+/**
+ * Whether `rotate` uses tf.image.transform on the active backend: where it has
+ * a Transform kernel that handles whole batches. Not native TensorFlow (tfjs-node
+ * registers none) and not cpu (tfjs 4.22's cpu Transform returns after the
+ * first image of a batch).
+ */
+export function useTransformKernel(): boolean {
+  const backend = tf.getBackend();
+  return backend !== 'cpu' && tf.getKernel('Transform', backend) !== undefined;
 }
 
 export const rotate: OpDef<'rotate', { degrees: number }> = {
@@ -105,7 +112,7 @@ export const rotate: OpDef<'rotate', { degrees: number }> = {
   apply: (x, params, draws) => {
     const [, h, w] = x.shape;
     const rows = draws.map((d) => rotationTransform(d.degrees, h, w));
-    if (hasTransformKernel()) return tf.image.transform(x, tf.tensor2d(rows), 'bilinear', 'constant', params.fill);
+    if (useTransformKernel()) return tf.image.transform(x, tf.tensor2d(rows), 'bilinear', 'constant', params.fill);
     return affineSample(x, rows, params.fill);
   },
 };
