@@ -204,6 +204,23 @@ describe('SimCLR training loop', () => {
     await expect(trainSimclr({ config: tinyConfig(), dataset: cifar, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('a diverging run stops with status failed and a message naming the fix, leaking nothing', async () => {
+    const before = tf.memory().numTensors;
+    let runDir = '';
+    const run = trainSimclr({
+      config: tinyConfig({ epochs: 2, knn: { every: 0 }, optimizer: { name: 'sgd', baseLr: 1e30, warmupEpochs: 0 } }),
+      dataset: cifar,
+      onProgress: (e) => {
+        if (e.type === 'start') runDir = e.runDir;
+      },
+    });
+    await expect(run).rejects.toThrow(/the loss became (NaN|Infinity|-Infinity) at epoch 1, step \d; lower the learning rate/);
+    const record = parseRunRecord(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(/the loss became/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses to resume a completed run and a run whose dataset changed', async () => {
     const done = await trainSimclr({ config: tinyConfig({ epochs: 1, knn: { every: 0 } }), dataset: cifar });
     await expect(trainSimclr({ resume: done.runDir, dataset: cifar })).rejects.toThrow(/already completed/);

@@ -221,6 +221,8 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
     writer.metric({ type: 'knn', epoch, globalStep: state.globalStep, k: cfg.knn.k, temperature: cfg.knn.temperature, accuracy, testCount: test.count, seconds: knnSec, time: new Date().toISOString() });
     emit({ type: 'knn', epoch, accuracy, k: cfg.knn.k, temperature: cfg.knn.temperature, testCount: test.count, seconds: knnSec });
   };
+  // the batch augmented ahead of the step that will consume it (disposed on any exit)
+  let next: tf.Tensor4D | null = null;
   try {
     if (cfg.knn.atStart && state.globalStep === 0) await monitor(0);
     while (state.epoch < cfg.epochs) {
@@ -238,7 +240,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
       const epochStart = Date.now();
       let lossSum = 0;
       let accSum = 0;
-      let next: tf.Tensor4D | null = prepare(0);
+      next = prepare(0);
       for (let s = 0; s < stepsPerEpoch; s++) {
         const views: tf.Tensor4D = next!;
         next = null;
@@ -272,11 +274,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
           tf.dispose([lossT, accT]);
         }
         await yieldToEventLoop();
-        if (opts.signal?.aborted) {
-          next?.dispose();
-          next = null;
-          throw abortError();
-        }
+        if (opts.signal?.aborted) throw abortError();
       }
       const seconds = (Date.now() - epochStart) / 1000;
       finalLoss = lossSum / stepsPerEpoch;
@@ -298,6 +296,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
     emit({ type: 'end', status: aborted ? 'cancelled' : 'failed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds: (Date.now() - t0) / 1000, error: message });
     throw err;
   } finally {
+    next?.dispose();
     optimizer.dispose();
     model.dispose();
   }
