@@ -40,8 +40,11 @@ export function ntXentLogits(z: tf.Tensor2D, temperature: number): { logits: tf.
     const sim = tf.matMul(u, u, false, true);
     const eye = tf.eye(2 * n);
     const logits = tf.add(tf.div(sim, temperature), tf.mul(eye, LARGE_NEGATIVE)) as tf.Tensor2D;
-    const pos = tf.concat([tf.range(n, 2 * n, 1, 'int32'), tf.range(0, n, 1, 'int32')]);
-    const positives = tf.oneHot(pos, 2 * n, 1, 0, 'float32') as tf.Tensor2D;
+    // [[0, I], [I, 0]]: row i's positive is column (i + N) mod 2N
+    // (built from eye, not oneHot: the wasm backend's float32 OneHot returns zeros in tfjs 4.22)
+    const half = tf.eye(n);
+    const zero = tf.zerosLike(half);
+    const positives = tf.concat([tf.concat([zero, half], 1), tf.concat([half, zero], 1)], 0) as tf.Tensor2D;
     return { logits, positives };
   });
 }

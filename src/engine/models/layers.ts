@@ -95,16 +95,27 @@ function fusedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boo
   });
 }
 
+/**
+ * Sum over every axis but the last, one axis at a time (W, then H, then N).
+ * Why: some backends (wasm) reduce sequentially in float32, so one 4096-term
+ * sum already carries ~1e-4 relative error, and batch norm's backward pass
+ * subtracts nearly equal sums; staged sums keep each run short.
+ */
+function stagedSum(x: tf.Tensor): tf.Tensor {
+  let s = x;
+  for (let axis = x.rank - 2; axis >= 0; axis--) s = tf.sum(s, axis);
+  return s;
+}
+
 function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boolean, hasResidual: boolean) {
   return tf.customGrad((...args: unknown[]) => {
     const [x, gamma, beta] = args as tf.Tensor[];
     const residual = hasResidual ? (args[3] as tf.Tensor) : null;
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const axes = x!.shape.slice(0, -1).map((_, i) => i);
     const count = x!.size / x!.shape[x!.rank - 1]!;
-    const mean = tf.mean(x!, axes);
+    const mean = tf.div(stagedSum(x!), count);
     const centred = tf.sub(x!, mean);
-    const variance = tf.mean(tf.square(centred), axes);
+    const variance = tf.div(stagedSum(tf.square(centred)), count);
     updateRunning(bn, mean, tf.mul(variance, count / (count - 1)), momentum);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const xhat = tf.mul(centred, invStd);
@@ -117,8 +128,8 @@ function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sxhat, sinv, sgamma, out] = saved;
         const dz = relu ? tf.mul(dy, tf.step(out!)) : dy;
-        const dbeta = tf.sum(dz, axes);
-        const dgamma = tf.sum(tf.mul(dz, sxhat!), axes);
+        const dbeta = stagedSum(dz);
+        const dgamma = stagedSum(tf.mul(dz, sxhat!));
         // dx = gamma / std * (dz - mean(dz) - xhat * mean(dz * xhat))
         const dx = tf.mul(tf.mul(sgamma!, sinv!), tf.sub(tf.sub(dz, tf.div(dbeta, count)), tf.mul(sxhat!, tf.div(dgamma, count))));
         const grads: tf.Tensor[] = [dx, dgamma, dbeta];
