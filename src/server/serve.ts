@@ -234,6 +234,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.writeHead(405, { ...securityHeaders(req.headers.host), allow: 'GET, HEAD' });
       return void res.end();
     }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, securityHeaders(req.headers.host));
+      return void res.end();
+    }
     const viaQuery = tokenEquals(url.searchParams.get('token'), token);
     const viaCookie = tokenEquals(parseCookies(req.headers.cookie)[cookieName()], token);
     if (!viaQuery && !viaCookie) {

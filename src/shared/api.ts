@@ -10,6 +10,7 @@ import {
   thumbnailPageRequestSchema,
   thumbnailPageResponseSchema,
 } from './dataset.js';
+import { EVAL_PROTOCOLS } from './eval.js';
 import { pipelineSchema } from './pipeline.js';
 import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
@@ -141,8 +142,24 @@ export type JobKind = z.infer<typeof JobKindSchema>;
 
 /** Continue an interrupted or cancelled run from its latest checkpoint. */
 export const ResumeConfigSchema = z.object({ runId: RunIdSchema }).strict();
-// PLACEHOLDER: the evaluation module's config.
-export const EvalConfigSchema = z.looseObject({});
+/** Evaluate a run (src/engine/eval evaluateRun): results go to its eval.json and metrics.jsonl. */
+export const EvalConfigSchema = z
+  .object({
+    runId: RunIdSchema,
+    protocols: z.array(z.enum(EVAL_PROTOCOLS)).min(1).default(['linear', 'knn']),
+    /** another dataset to evaluate on (transfer), in text form: builtin id, cached id or path; default the run's own */
+    dataset: z.string().min(1).optional(),
+    checkpoint: z.union([z.literal('latest'), Int.min(0), z.string().regex(/^epoch-\d{4}$/, 'a checkpoint name like epoch-0003')]).default('latest'),
+    inputSize: Int.min(8).max(1024).optional(),
+    trainLimit: Int.positive().nullable().optional(),
+    testLimit: Int.positive().nullable().optional(),
+    /** finetune/supervised: class-balanced label fractions */
+    labelFractions: z.array(z.number().gt(0).max(1)).min(1).max(8).optional(),
+    epochs: Int.min(1).max(1000).optional(),
+    batchSize: Int.min(2).max(4096).optional(),
+    seed: Int.min(0).optional(),
+  })
+  .strict();
 // PLACEHOLDER: the embeddings module's config.
 export const EmbedConfigSchema = z.looseObject({});
 

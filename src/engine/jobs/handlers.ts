@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { apiMethods, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
+import { apiMethods, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
 import { trainConfigSchema } from '../../shared/train-config.js';
+import type { EvalEvent } from '../eval/evaluate.js';
 import type { TrainEvent } from '../train/events.js';
 import { ApiCallError } from './errors.js';
 import { jobMethod } from './protocol.js';
@@ -71,6 +72,24 @@ export function trainProgress(e: TrainEvent): JobProgress {
       return { ...e, message: `checkpoint after epoch ${e.epoch}` };
     case 'end':
       return { ...e, message: `run ${e.status}` };
+  }
+}
+
+/** An evaluation event as job progress. */
+export function evalProgress(e: EvalEvent): JobProgress {
+  switch (e.type) {
+    case 'data':
+      return { ...e, message: `${e.dataset}: ${e.train} train / ${e.test} test images, ${e.numClasses} classes${e.transfer ? ' (transfer)' : ''}` };
+    case 'start':
+      return { ...e, message: `${e.protocol}${e.labelFraction < 1 ? ` (${e.labelFraction * 100}% labels)` : ''}: starting` };
+    case 'features':
+      return { ...e, fraction: e.total ? e.done / e.total : 0, message: `${e.protocol}: ${e.split} features ${e.done}/${e.total}` };
+    case 'linear':
+      return { ...e, message: `${e.protocol}: ${e.stage} l2=${e.l2} (${e.index + 1}/${e.of}), iteration ${e.iteration}` };
+    case 'train':
+      return { ...e, epoch: e.epoch, totalEpochs: e.epochs, step: e.step, totalSteps: e.steps, fraction: ((e.epoch - 1) * e.steps + e.step) / (e.epochs * e.steps), message: `${e.protocol}: epoch ${e.epoch}/${e.epochs}` };
+    case 'done':
+      return { ...e, message: `${e.protocol}: top-1 ${(e.result.metrics.top1 * 100).toFixed(2)}%` };
   }
 }
 
@@ -168,7 +187,18 @@ export function createHandlers(): HandlerTable {
 
     [jobMethod('train')]: handler(trainConfigSchema, (config, ctx) => train({ config }, ctx)),
     [jobMethod('resume')]: handler(ResumeConfigSchema, async (p, ctx) => train({ resume: (await runStore(ctx)).dir(p.runId) }, ctx)),
-    [jobMethod('eval')]: handler(z.looseObject({}), notLanded('evaluation jobs', 'src/engine/eval (index.ts)')),
+    [jobMethod('eval')]: handler(EvalConfigSchema, async (c, ctx) => {
+      const [{ evaluateRun }, store] = await Promise.all([import('../eval/evaluate.js'), runStore(ctx)]);
+      const { runId, ...opts } = c;
+      const result = await evaluateRun(store.dir(runId), {
+        ...opts,
+        dataRoot: ctx.env.dataRoot,
+        ...(ctx.env.backend ? { backend: ctx.env.backend } : {}),
+        signal: ctx.signal,
+        onProgress: (e) => ctx.onProgress(evalProgress(e)),
+      });
+      return { runId, results: result.results };
+    }),
     [jobMethod('embed')]: handler(z.looseObject({}), notLanded('embedding jobs', 'src/engine/embed (index.ts)')),
     [jobMethod('selftest')]: handler(SelftestConfigSchema, selftestJob),
   };
