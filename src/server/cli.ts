@@ -5,6 +5,7 @@ import { serveCommand } from './commands/serve.js';
 import { workerCommand } from './commands/worker.js';
 import { runsCommand } from './commands/runs.js';
 import { evalCommand } from './commands/eval.js';
+import { embedCommand } from './commands/embed.js';
 import { UsageError, type Command } from './cli-args.js';
 import { version } from './version.js';
 
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   worker: workerCommand,
   runs: runsCommand,
   eval: evalCommand,
+  embed: embedCommand,
 };
 
 function usage(): string {
