@@ -26,7 +26,6 @@ export function fromPlanar(p: tf.Tensor4D): tf.Tensor4D {
 }
 
 const overPlanes = (f: tf.Tensor1D) => tf.reshape(f, [1, -1, 1, 1]);
-const perPlane = (f: tf.Tensor1D) => tf.reshape(f, [-1, 1, 1]);
 
 function channels(p: tf.Tensor4D): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
   return tf.unstack(p, 0) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
@@ -49,16 +48,14 @@ export function adjustContrast(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor4D
  * without computing H.
  */
 export function adjustSaturation(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor4D {
-  const [r, g, b] = channels(p);
-  const v = tf.maximum(tf.maximum(r, g), b);
-  const chroma = tf.sub(v, tf.minimum(tf.minimum(r, g), b));
+  const v = tf.max(p, 0, true); // [1, n, h, w]
+  const chroma = tf.sub(v, tf.min(p, 0, true));
   // min(f, V / C) as f - relu(f - V / C): wasm runs broadcasting Minimum very slowly, sub and relu fast;
   // + 1e-12 keeps greys (C = 0) finite, where V - c = 0 makes the scale irrelevant
-  const f = perPlane(factor);
+  const f = overPlanes(factor);
   const scale = tf.sub(f, tf.relu(tf.sub(f, tf.div(v, tf.add(chroma, 1e-12)))));
-  const out = [r, g, b].map((c) => tf.sub(v, tf.mul(tf.sub(v, c), scale)));
   // <= V by construction; a rounding step below 0 is cut off
-  return tf.relu(tf.stack(out, 0) as tf.Tensor4D);
+  return tf.relu(tf.sub(v, tf.mul(tf.sub(v, p), scale))) as tf.Tensor4D;
 }
 
 /**
@@ -66,25 +63,29 @@ export function adjustSaturation(p: tf.Tensor4D, factor: tf.Tensor1D): tf.Tensor
  * V = max, C = max - min, hue*6 from the max channel's sector (ties in the
  * order R, G, B as tf.image.rgb_to_hsv). HSV -> RGB: channel (R, G, B) =
  * V - C ramp((n + hue*6) mod 6) with n = (5, 3, 1) and ramp(k) =
- * clamp(min(k, 4 - k), 0, 1) = clamp(2 - |k - 2|, 0, 1); V and C are unchanged by a hue shift, so S is
+ * clamp(min(k, 4 - k), 0, 1); V and C are unchanged by a hue shift, so S is
  * never formed. Greys (C = 0) come back unchanged. The result lies in
  * [min, V] even in float arithmetic (C * ramp <= C <= V), so needs no clip.
+ *
+ * ramp is 6-periodic and equals clamp(2 - |d|, 0, 1) with d = k - 2 wrapped
+ * into [-3, 3), i.e. d = ((k + 1) mod 6) - 3; the three channels are done at
+ * once on [3, n, h, w] with per-channel offsets n + 1 (+ 6 to keep the mod's
+ * argument positive).
  */
 export function adjustHue(p: tf.Tensor4D, delta: tf.Tensor1D): tf.Tensor4D {
   const [r, g, b] = channels(p);
-  const v = tf.maximum(tf.maximum(r, g), b);
-  const c = tf.sub(v, tf.minimum(tf.minimum(r, g), b));
+  const v = tf.max(p, 0); // [n, h, w], exactly one of r, g, b
+  const c = tf.sub(v, tf.min(p, 0));
   const inv = tf.div(1, tf.add(c, 1e-12)); // keeps greys finite; there C = 0 and the result is V anyway
-  const hr = tf.mul(tf.sub(g, b), inv); // in [-1, 1]; the mod 6 below wraps negatives
+  const hr = tf.mul(tf.sub(g, b), inv); // in [-1, 1]; the mod below wraps negatives
   const hg = tf.add(tf.mul(tf.sub(b, r), inv), 2);
   const hb = tf.add(tf.mul(tf.sub(r, g), inv), 4);
-  const h6 = tf.where(tf.equal(v, r), hr, tf.where(tf.equal(v, g), hg, hb));
-  const shift = tf.mul(perPlane(delta), 6);
-  const out = [5, 3, 1].map((n) => {
-    const k = tf.add(h6, tf.add(shift, n));
-    const km = tf.sub(k, tf.mul(tf.floor(tf.mul(k, 1 / 6)), 6)); // (n + h6 + 6 delta) mod 6; ramp(0) = ramp(6) so 6 from rounding is harmless
-    const ramp = tf.clipByValue(tf.sub(2, tf.abs(tf.sub(km, 2))), 0, 1); // clamp(min(k, 4 - k), 0, 1)
-    return tf.sub(v, tf.mul(c, ramp));
-  });
-  return tf.stack(out, 0) as tf.Tensor4D;
+  const h6 = tf.expandDims(tf.where(tf.equal(v, r), hr, tf.where(tf.equal(v, g), hg, hb)), 0); // [1, n, h, w], in [-1, 5)
+  const offsets = tf.add(overPlanes(tf.mul(delta, 6)), tf.tensor4d([12, 10, 8], [3, 1, 1, 1])); // n + 1 + 6 + 6 delta >= 5
+  const k1 = tf.add(h6, offsets);
+  // x mod 6 as x - 6 floor(x / 6): faster than the Mod kernel on both backends; at a wrap point
+  // rounding may give 3 instead of -3, where ramp is 0 either way
+  const d = tf.sub(tf.sub(k1, tf.mul(tf.floor(tf.mul(k1, 1 / 6)), 6)), 3);
+  const ramp = tf.clipByValue(tf.sub(2, tf.abs(d)), 0, 1);
+  return tf.sub(tf.expandDims(v, 0), tf.mul(tf.expandDims(c, 0), ramp));
 }

