@@ -27,6 +27,9 @@ export const API_METHODS = [
   'runs.delete',
   'runs.restore',
   'runs.trash',
+  'embeddings.list',
+  'embeddings.get',
+  'embeddings.atlas',
   'settings.get',
   'settings.set',
 ] as const;

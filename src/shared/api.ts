@@ -10,6 +10,7 @@ import {
   thumbnailPageRequestSchema,
   thumbnailPageResponseSchema,
 } from './dataset.js';
+import { atlasIndexSchema, embedOptionsSchema, EMBED_FEATURES, EMBED_METHODS } from './embed.js';
 import { EVAL_PROTOCOLS } from './eval.js';
 import { pipelineSchema } from './pipeline.js';
 import { runRecordSchema } from './run.js';
@@ -160,8 +161,8 @@ export const EvalConfigSchema = z
     seed: Int.min(0).optional(),
   })
   .strict();
-// PLACEHOLDER: the embeddings module's config.
-export const EmbedConfigSchema = z.looseObject({});
+/** Embed a run (src/engine/embed embedRun): features, a 2-D projection and a thumbnail atlas in <run>/embeddings. */
+export const EmbedConfigSchema = embedOptionsSchema.extend({ runId: RunIdSchema }).strict();
 
 /**
  * A job that exercises the job machinery without compute: progress, log lines,
@@ -253,6 +254,42 @@ void _comparisonMatches;
 const RunRef = z.object({ runId: RunIdSchema }).strict();
 const TrashedRunSchema = z.object({ id: z.string(), trashedAt: z.string(), summary: runSummarySchema.nullable() });
 
+// ---------------------------------------------------------------- embeddings
+// Files in <run>/embeddings/ (layout: src/shared/embed.ts), named by their base name only.
+
+const EmbedFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.(bin|png)$/, 'a file name in the run\'s embeddings folder (no path)');
+export const ProjectionListingSchema = z.object({
+  /** the projection file, e.g. "test-n500-s0.tsne-h.bin" */
+  file: z.string(),
+  /** the features file it came from, without .bin */
+  name: z.string(),
+  method: z.enum(EMBED_METHODS),
+  features: z.enum(EMBED_FEATURES),
+  count: Int,
+  params: z.record(z.string(), z.unknown()),
+  kl: z.number().nullable(),
+  seconds: z.number(),
+  createdAt: z.string(),
+  /** the thumbnail atlas index beside it, when written */
+  atlas: z.string().nullable(),
+});
+export const ProjectionDataSchema = z.object({
+  file: z.string(),
+  count: Int,
+  /** x0, y0, x1, y1, ... */
+  coords: z.array(z.number()),
+  labels: z.array(Int),
+  /** image index in the split, per point */
+  indices: z.array(Int),
+  split: z.string().nullable(),
+  datasetId: z.string(),
+  classNames: z.array(z.string()),
+  meta: z.record(z.string(), z.unknown()),
+  /** cell c of the atlas shows point c; null when there is no atlas */
+  atlas: atlasIndexSchema.nullable(),
+});
+export type ProjectionData = z.infer<typeof ProjectionDataSchema>;
+
 // ---------------------------------------------------------------- the method table
 
 function method<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -290,6 +327,12 @@ export const apiMethods = {
   'runs.delete': method(RunRef, z.object({ runId: z.string(), deleted: z.literal(true) })),
   'runs.restore': method(RunRef, runSummarySchema),
   'runs.trash': method(Empty, z.object({ runs: z.array(TrashedRunSchema) })),
+
+  /** the 2-D projections a run has (embedding jobs write them) */
+  'embeddings.list': method(RunRef, z.object({ projections: z.array(ProjectionListingSchema), errors: z.array(z.string()) })),
+  'embeddings.get': method(z.object({ runId: RunIdSchema, file: EmbedFileName }).strict(), ProjectionDataSchema),
+  /** one sprite sheet of a thumbnail atlas, base64 PNG */
+  'embeddings.atlas': method(z.object({ runId: RunIdSchema, file: EmbedFileName }).strict(), z.object({ file: z.string(), png: z.string() })),
 
   'settings.get': method(Empty, SettingsSchema),
   'settings.set': method(z.object({ patch: SettingsPatchSchema }).strict(), SettingsSchema),

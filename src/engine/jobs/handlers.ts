@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
-import { apiMethods, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
+import type { EmbedProgress, ProjectionMeta } from '../../shared/embed.js';
+import { apiMethods, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
 import { trainConfigSchema } from '../../shared/train-config.js';
 import type { EvalEvent } from '../eval/evaluate.js';
 import type { TrainEvent } from '../train/events.js';
@@ -14,12 +17,6 @@ import { selftestJob } from './selftest.js';
  * jobs run as `job.<kind>` in a process of their own. Engine modules are
  * imported lazily so a worker only loads what it is asked to run.
  */
-
-function notLanded(what: string, module: string) {
-  return async (): Promise<never> => {
-    throw new ApiCallError('not_implemented', `${what} is not available yet: the engine module ${module} has not landed in this build`);
-  };
-}
 
 function req<M extends ApiMethod>(m: M): ApiMethods[M]['request'] {
   return apiMethods[m].request;
@@ -91,6 +88,28 @@ export function evalProgress(e: EvalEvent): JobProgress {
     case 'done':
       return { ...e, message: `${e.protocol}: top-1 ${(e.result.metrics.top1 * 100).toFixed(2)}%` };
   }
+}
+
+const EMBED_STAGES: Record<EmbedProgress['stage'], string> = { extract: 'extracting features', affinities: 'neighbour affinities', optimize: 'optimising the layout', atlas: 'thumbnail atlas', done: 'done' };
+
+/** An embedding event as job progress; runId lets the UI match the job to its run. */
+export function embedProgress(e: EmbedProgress, runId: string): JobProgress {
+  return {
+    ...e,
+    runId,
+    fraction: e.total ? Math.min(1, e.done / e.total) : undefined,
+    ...(e.etaMs !== undefined ? { etaSeconds: e.etaMs / 1000 } : {}),
+    message: `${EMBED_STAGES[e.stage]} ${e.done}/${e.total}${e.kl !== undefined ? `, KL ${e.kl.toFixed(3)}` : ''}`,
+  };
+}
+
+/** A file in a run's embeddings folder; names are checked by the API schema (no separators). */
+async function embeddingFile(ctx: HandlerContext, runId: string, file: string) {
+  const [embed, store] = await Promise.all([import('../embed/index.js'), runStore(ctx)]);
+  const runDir = await runOp(() => (store.show(runId), store.dir(runId)));
+  const full = path.join(embed.embeddingsDir(runDir), file);
+  if (!fs.existsSync(full)) throw new ApiCallError('not_found', `run ${runId} has no embeddings file ${file}; compute the embedding first`);
+  return { embed, store, runDir, full };
 }
 
 async function train(opts: { config?: z.output<typeof trainConfigSchema>; resume?: string }, ctx: HandlerContext) {
@@ -185,6 +204,62 @@ export function createHandlers(): HandlerTable {
     }),
     'runs.trash': handler(req('runs.trash'), async (_p, ctx) => ({ runs: (await runStore(ctx)).listTrash() })),
 
+    'embeddings.list': handler(req('embeddings.list'), async (p, ctx) => {
+      const [embed, store] = await Promise.all([import('../embed/index.js'), runStore(ctx)]);
+      const runDir = await runOp(() => (store.show(p.runId), store.dir(p.runId)));
+      const { files, errors } = embed.listEmbeddings(runDir);
+      const projections = files
+        .filter((f) => f.header.kind === 'projection')
+        .map((f) => {
+          const meta = f.header.meta as ProjectionMeta;
+          const name = meta.from.replace(/\.bin$/, '');
+          const atlas = `${name}.atlas.json`;
+          return {
+            file: f.name,
+            name,
+            method: meta.method,
+            features: meta.features === 'z' ? ('z' as const) : ('h' as const),
+            count: f.header.count,
+            params: meta.params,
+            kl: meta.kl,
+            seconds: meta.seconds,
+            createdAt: meta.createdAt,
+            atlas: fs.existsSync(path.join(embed.embeddingsDir(runDir), atlas)) ? atlas : null,
+          };
+        })
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      return { projections, errors };
+    }),
+    'embeddings.get': handler(req('embeddings.get'), async (p, ctx) => {
+      const { embed, store, runDir, full } = await embeddingFile(ctx, p.runId, p.file);
+      const proj = embed.readProjection(full);
+      const record = store.show(p.runId).record;
+      const base = path.join(embed.embeddingsDir(runDir), proj.meta.from);
+      let split: string | null = null;
+      try {
+        split = (embed.readEmbeddingHeader(base).meta as { split?: string | null }).split ?? null;
+      } catch {
+        // the features file may have been removed; the projection stands alone
+      }
+      const atlasFile = path.join(embed.embeddingsDir(runDir), `${proj.meta.from.replace(/\.bin$/, '')}.atlas.json`);
+      return {
+        file: p.file,
+        count: proj.count,
+        coords: Array.from(proj.coords),
+        labels: Array.from(proj.labels),
+        indices: Array.from(proj.indices),
+        split,
+        datasetId: record.dataset.id,
+        classNames: record.dataset.classNames,
+        meta: proj.meta,
+        atlas: fs.existsSync(atlasFile) ? embed.readAtlasIndex(atlasFile) : null,
+      };
+    }),
+    'embeddings.atlas': handler(req('embeddings.atlas'), async (p, ctx) => {
+      const { full } = await embeddingFile(ctx, p.runId, p.file);
+      return { file: p.file, png: fs.readFileSync(full).toString('base64') };
+    }),
+
     [jobMethod('train')]: handler(trainConfigSchema, (config, ctx) => train({ config }, ctx)),
     [jobMethod('resume')]: handler(ResumeConfigSchema, async (p, ctx) => train({ resume: (await runStore(ctx)).dir(p.runId) }, ctx)),
     [jobMethod('eval')]: handler(EvalConfigSchema, async (c, ctx) => {
@@ -199,7 +274,18 @@ export function createHandlers(): HandlerTable {
       });
       return { runId, results: result.results };
     }),
-    [jobMethod('embed')]: handler(z.looseObject({}), notLanded('embedding jobs', 'src/engine/embed (index.ts)')),
+    [jobMethod('embed')]: handler(EmbedConfigSchema, async (c, ctx) => {
+      const [{ embedRun }, store] = await Promise.all([import('../embed/index.js'), runStore(ctx)]);
+      const { runId, ...options } = c;
+      const runDir = await runOp(() => store.dir(runId));
+      const out = await embedRun(runDir, options, {
+        dataRoot: ctx.env.dataRoot,
+        ...(ctx.env.backend ? { backend: ctx.env.backend } : {}),
+        signal: ctx.signal,
+        onProgress: (e) => ctx.onProgress(embedProgress(e, runId)),
+      });
+      return { runId, name: out.name, projection: path.basename(out.projectionFile), count: out.count, kl: out.kl, seconds: out.seconds };
+    }),
     [jobMethod('selftest')]: handler(SelftestConfigSchema, selftestJob),
   };
 }
