@@ -1,10 +1,11 @@
 /**
  * rotate90: random quarter turns, exact (transposes and reversals).
- * rotate: arbitrary angles about the image centre, bilinear, constant fill,
- * through tf.image.transform where the backend has a working Transform kernel
- * (wasm, webgl) and through an equivalent gather-based bilinear sampler
- * elsewhere (native TensorFlow in tfjs-node registers no Transform; see
- * useTransformKernel).
+ * rotate: arbitrary angles about the image centre, bilinear, constant fill:
+ * on native TensorFlow its ImageProjectiveTransformV3 kernel (tfjs-node
+ * registers no Transform kernel, but the op is reachable through the
+ * backend), where the backend has a working Transform kernel (wasm)
+ * tf.image.transform, elsewhere an equivalent gather-based bilinear sampler.
+ * All three agree with TensorFlow's semantics (see rotatePath).
  *
  * Angles are counter-clockwise as seen on screen (y pointing down).
  */
@@ -95,15 +96,37 @@ export function affineSample(x: tf.Tensor4D, transforms: number[][], fill: numbe
   return tf.add(tf.mul(top, tf.sub(1, fy)), tf.mul(bottom, fy));
 }
 
+interface NativeBackend {
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: { name: string; type: number; value: unknown }[], inputs: tf.Tensor[]): tf.Tensor;
+}
+
+function nativeBackend(): NativeBackend | null {
+  if (tf.getBackend() !== 'tensorflow') return null;
+  const b = tf.backend() as unknown as Partial<NativeBackend>;
+  return typeof b.executeSingleOutput === 'function' && b.binding ? (b as NativeBackend) : null;
+}
+
 /**
- * Whether `rotate` uses tf.image.transform on the active backend: where it has
- * a Transform kernel that handles whole batches. Not native TensorFlow (tfjs-node
- * registers none) and not cpu (tfjs 4.22's cpu Transform returns after the
- * first image of a batch).
+ * How `rotate` runs on the active backend: 'native' (tensorflow:
+ * ImageProjectiveTransformV3), 'transform' (tf.image.transform, where the
+ * backend has a Transform kernel that handles whole batches; not cpu, whose
+ * tfjs 4.22 kernel returns after the first image) or 'sampler' (affineSample).
  */
-export function useTransformKernel(): boolean {
+export function rotatePath(): 'native' | 'transform' | 'sampler' {
+  if (nativeBackend()) return 'native';
   const backend = tf.getBackend();
-  return backend !== 'cpu' && tf.getKernel('Transform', backend) !== undefined;
+  return backend !== 'cpu' && tf.getKernel('Transform', backend) !== undefined ? 'transform' : 'sampler';
+}
+
+function nativeTransform(b: NativeBackend, x: tf.Tensor4D, rows: number[][], fill: number): tf.Tensor4D {
+  const attrs = [
+    { name: 'dtype', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+    { name: 'interpolation', type: b.binding.TF_ATTR_STRING, value: 'BILINEAR' },
+    { name: 'fill_mode', type: b.binding.TF_ATTR_STRING, value: 'CONSTANT' },
+  ];
+  const [, h, w] = x.shape;
+  return b.executeSingleOutput('ImageProjectiveTransformV3', attrs, [x, tf.tensor2d(rows), tf.tensor1d([h, w], 'int32'), tf.scalar(fill)]) as tf.Tensor4D;
 }
 
 export const rotate: OpDef<'rotate', { degrees: number }> = {
@@ -112,7 +135,9 @@ export const rotate: OpDef<'rotate', { degrees: number }> = {
   apply: (x, params, draws) => {
     const [, h, w] = x.shape;
     const rows = draws.map((d) => rotationTransform(d.degrees, h, w));
-    if (useTransformKernel()) return tf.image.transform(x, tf.tensor2d(rows), 'bilinear', 'constant', params.fill);
+    const path = rotatePath();
+    if (path === 'native') return nativeTransform(nativeBackend()!, x, rows, params.fill);
+    if (path === 'transform') return tf.image.transform(x, tf.tensor2d(rows), 'bilinear', 'constant', params.fill);
     return affineSample(x, rows, params.fill);
   },
 };
