@@ -33,15 +33,22 @@ async function trainingImagesPerSecond(_backend: BackendName, _set: ImageSet): P
   return null;
 }
 
-/** Images/s of one timed run: BATCHES consecutive augmentPair calls. */
-function timeRun(set: ImageSet, rng: Rng, pipeline: ReturnType<typeof pipelinePreset>, batchIndices: () => number[]): number {
+/**
+ * One timed run of BATCHES consecutive augmentPair calls: images/s by the
+ * wall clock, and process CPU ms per batch (steadier on a shared machine; with
+ * several TensorFlow threads it can exceed the wall time).
+ */
+function timeRun(set: ImageSet, rng: Rng, pipeline: ReturnType<typeof pipelinePreset>, batchIndices: () => number[]): { ips: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let b = 0; b < BATCHES; b++) {
     const { view1, view2 } = augmentPair(set, batchIndices(), pipeline, rng);
     // CPU backends run ops eagerly, so the views are complete here; the trainer consumes them in place
     tf.dispose([view1, view2]);
   }
-  return (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { ips: (BATCHES * BATCH) / (wall / 1000), cpuMs: (cpu.user + cpu.system) / 1000 / BATCHES };
 }
 
 function median(v: number[]): number {
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
   const names = [...infos.keys()];
   const rngs = new Map(names.map((n) => [n, Rng.fromSeed(7)]));
   const runs = new Map(names.map((n) => [n, [] as number[]]));
+  const cpuRuns = new Map(names.map((n) => [n, [] as number[]]));
 
   // warm-up (kernel set-up, first allocations), then alternate the backends
   for (const name of names) {
@@ -76,7 +84,9 @@ async function main(): Promise<void> {
   for (let r = 0; r < REPS; r++) {
     for (const name of names) {
       await tf.setBackend(name);
-      runs.get(name)!.push(timeRun(set, rngs.get(name)!, pipeline, batchIndices));
+      const { ips, cpuMs } = timeRun(set, rngs.get(name)!, pipeline, batchIndices);
+      runs.get(name)!.push(ips);
+      cpuRuns.get(name)!.push(cpuMs);
     }
   }
 
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
       images_per_s: +ips.toFixed(1),
       views_per_s: +(2 * ips).toFixed(1),
       ms_per_batch: +((1000 * BATCH) / ips).toFixed(1),
+      cpu_ms_per_batch: +median(cpuRuns.get(name)!).toFixed(1),
       runs_images_per_s: runs.get(name)!.map((v) => +v.toFixed(1)),
       batches_per_run: BATCHES,
       train_images_per_s: train,
