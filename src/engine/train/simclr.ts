@@ -128,70 +128,77 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
 
   let writer: RunWriter;
   let resumedFrom: string | null = null;
-  if (previous) {
-    writer = new RunWriter(opts.resume!, previous);
-    removeStaleTemps(writer.checkpointsDir);
-    const ckDir = latestCheckpoint(writer.checkpointsDir);
-    if (ckDir) {
-      restore(readCheckpoint(ckDir), model, optimizer, state);
-      resumedFrom = ckDir;
+  try {
+    if (previous) {
+      writer = new RunWriter(opts.resume!, previous);
+      removeStaleTemps(writer.checkpointsDir);
+      const ckDir = latestCheckpoint(writer.checkpointsDir);
+      if (ckDir) {
+        restore(readCheckpoint(ckDir), model, optimizer, state);
+        resumedFrom = ckDir;
+      }
+      writer.update({
+        status: 'running',
+        endedAt: null,
+        error: null,
+        pid: process.pid,
+        host: os.hostname(),
+        epochsCompleted: state.epoch,
+        globalStep: state.globalStep,
+        backend: { ...backend },
+        resumes: [...previous.resumes, { checkpoint: ckDir ? path.basename(ckDir) : '(none: from the start)', epoch: state.epoch, at: new Date().toISOString(), pid: process.pid }],
+      });
+      writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', time: new Date().toISOString() });
+    } else {
+      const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
+      const name = cfg.runName ?? `${ds.name} ${cfg.model.preset}`;
+      const dir = createRunDir(runsRoot, name);
+      const record: RunRecord = {
+        format: 'simclr-workbench-run',
+        version: 1,
+        kind: 'simclr',
+        id: path.basename(dir),
+        name,
+        status: 'running',
+        config: cfg,
+        pipeline,
+        model: { ...modelConfig, depth: Number(modelConfig.arch.replace('resnet', '')), featureDim: model.featureDim, params: model.numParams() },
+        learningRate: peakLr,
+        stepsPerEpoch,
+        dataset: {
+          id: ds.id,
+          name: ds.name,
+          format: ds.format,
+          path: sourceOf(ds, cfg),
+          classNames: ds.classNames,
+          trainCount: train.count,
+          testCount: test?.count ?? 0,
+          height: train.height,
+          width: train.width,
+          channels: train.channels,
+          checksum,
+        },
+        seed: cfg.seed,
+        backend: { ...backend },
+        versions: collectVersions(),
+        startedAt: new Date().toISOString(),
+        endedAt: null,
+        pid: process.pid,
+        host: os.hostname(),
+        epochsCompleted: 0,
+        globalStep: 0,
+        resumes: [],
+        error: null,
+      };
+      parseRunRecord(record); // the writer's own output must satisfy the schema readers use
+      writer = new RunWriter(dir, record);
+      writer.update({});
     }
-    writer.update({
-      status: 'running',
-      endedAt: null,
-      error: null,
-      pid: process.pid,
-      host: os.hostname(),
-      epochsCompleted: state.epoch,
-      globalStep: state.globalStep,
-      backend: { ...backend },
-      resumes: [...previous.resumes, { checkpoint: ckDir ? path.basename(ckDir) : '(none: from the start)', epoch: state.epoch, at: new Date().toISOString(), pid: process.pid }],
-    });
-    writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', time: new Date().toISOString() });
-  } else {
-    const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
-    const name = cfg.runName ?? `${ds.name} ${cfg.model.preset}`;
-    const dir = createRunDir(runsRoot, name);
-    const record: RunRecord = {
-      format: 'simclr-workbench-run',
-      version: 1,
-      kind: 'simclr',
-      id: path.basename(dir),
-      name,
-      status: 'running',
-      config: cfg,
-      pipeline,
-      model: { ...modelConfig, depth: Number(modelConfig.arch.replace('resnet', '')), featureDim: model.featureDim, params: model.numParams() },
-      learningRate: peakLr,
-      stepsPerEpoch,
-      dataset: {
-        id: ds.id,
-        name: ds.name,
-        format: ds.format,
-        path: sourceOf(ds, cfg),
-        classNames: ds.classNames,
-        trainCount: train.count,
-        testCount: test?.count ?? 0,
-        height: train.height,
-        width: train.width,
-        channels: train.channels,
-        checksum,
-      },
-      seed: cfg.seed,
-      backend: { ...backend },
-      versions: collectVersions(),
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      pid: process.pid,
-      host: os.hostname(),
-      epochsCompleted: 0,
-      globalStep: 0,
-      resumes: [],
-      error: null,
-    };
-    parseRunRecord(record); // the writer's own output must satisfy the schema readers use
-    writer = new RunWriter(dir, record);
-    writer.update({});
+  } catch (err) {
+    // set-up failed (run directory, checkpoint): nothing trains, free the model
+    optimizer.dispose();
+    model.dispose();
+    throw err;
   }
 
   const emit = (e: TrainEvent) => opts.onProgress?.(e);
