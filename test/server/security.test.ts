@@ -233,6 +233,19 @@ describe('server mode: paths', () => {
     expect(jobs.ok && (jobs.result as { jobs: unknown[] }).jobs).toEqual([]);
   });
 
+  it('refuses run ids and embedding file names that would leave their folders', async () => {
+    for (const [method, body, field] of [
+      ['runs.show', { runId: '../../etc' }, 'runId'],
+      ['runs.delete', { runId: 'a/b' }, 'runId'],
+      ['embeddings.get', { runId: 'r1', file: '../../../etc/passwd' }, 'file'],
+      ['embeddings.atlas', { runId: 'r1', file: '/etc/hosts.png' }, 'file'],
+    ] as const) {
+      const r = await api(method, body);
+      expect(r.status, `${method} ${r.body}`).toBe(400);
+      expect(errorOf(r).issues?.map((i) => i.path)).toContain(field);
+    }
+  });
+
   it('serves no file outside the renderer folder', async () => {
     for (const p of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fpackage.json']) {
       const r = await raw({ path: `${p}${p.includes('?') ? '&' : '?'}token=${server.token}` });
