@@ -128,7 +128,7 @@ describe('batch norm: fused native kernels vs composed ops vs float64', () => {
         expectClose(await bn.movingMean.data(), wantMean, 1e-5, 'moving_mean');
         expectClose(await bn.movingVariance.data(), wantVar, 1e-5, 'moving_variance');
 
-        const loss = (xx: Float64Array, gg = gamma, bb = beta, rr = res) => refLoss(xx, c, gg, bb, rr, cs.relu, eps, up);
+        const loss = (xx: Float64Array, gg: Float64Array = gamma, bb: Float64Array = beta, rr: Float64Array | null = res) => refLoss(xx, c, gg, bb, rr, cs.relu, eps, up);
         expectClose(await grads[xv.name]!.data(), fdGrad((v) => loss(v), x), 1e-4, 'dx');
         expectClose(await grads[bn.gamma.name]!.data(), fdGrad((v) => loss(x, v), gamma), 1e-4, 'dgamma');
         expectClose(await grads[bn.beta.name]!.data(), fdGrad((v) => loss(x, gamma, v), beta), 1e-4, 'dbeta');

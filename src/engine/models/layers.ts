@@ -74,8 +74,9 @@ function fusedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boo
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const shape = x!.shape;
     const x4 = as4d(x!);
-    const o = fusedBatchNormTrain(x4, gamma!, beta!, epsilon);
-    updateRunning(bn, o.mean, o.variance, momentum);
+    const o = fusedBatchNormTrain(x4, gamma!, beta!, bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, epsilon, 1 - momentum);
+    bn.movingMean.assign(o.movingMean);
+    bn.movingVariance.assign(o.movingVariance);
     let y: tf.Tensor = o.y;
     if (residual) y = tf.add(y, x!.rank === 4 ? residual : tf.reshape(residual, y.shape));
     if (relu) y = tf.relu(y);

@@ -57,25 +57,32 @@ function bnAttrs(b: NativeBackend, epsilon: number, extra: OpAttr[] = []): OpAtt
 
 export interface FusedBnTrainOut {
   y: tf.Tensor4D;
-  /** batch mean [C] */
-  mean: tf.Tensor1D;
-  /** batch variance [C], Bessel-corrected (n / (n - 1)), as TensorFlow feeds running averages */
-  variance: tf.Tensor1D;
+  /** (1 - f) * movingMean + f * batch mean   [C] */
+  movingMean: tf.Tensor1D;
+  /** (1 - f) * movingVariance + f * batch variance (Bessel-corrected, n / (n - 1))   [C] */
+  movingVariance: tf.Tensor1D;
   /** opaque tensors FusedBatchNormGradV3 needs (saved mean, saved variance or inverse std, workspace) */
   reserve: [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
 /**
  * Batch norm in training mode over N, H, W of an NHWC tensor: one native
- * kernel that returns the output and the batch statistics.
- * `mean`/`variance` inputs are ignored in training mode with exponential_avg_factor 1;
- * they are passed only because the op requires [C] tensors there.
+ * kernel that normalises with the batch statistics and also returns the
+ * updated running statistics (exponential_avg_factor f = 1 - momentum).
  */
-export function fusedBatchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): FusedBnTrainOut {
+export function fusedBatchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  movingMean: tf.Tensor1D,
+  movingVariance: tf.Tensor1D,
+  epsilon: number,
+  factor: number,
+): FusedBnTrainOut {
   const b = need();
-  const attrs = bnAttrs(b, epsilon, [{ name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 }]);
-  const [y, mean, variance, r1, r2, r3] = b.executeMultipleOutputs('FusedBatchNormV3', attrs, [x, gamma, beta, gamma, gamma], 6);
-  return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, reserve: [r1!, r2!, r3!] };
+  const attrs = bnAttrs(b, epsilon, [{ name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: factor }]);
+  const [y, mean, variance, r1, r2, r3] = b.executeMultipleOutputs('FusedBatchNormV3', attrs, [x, gamma, beta, movingMean, movingVariance], 6);
+  return { y: y as tf.Tensor4D, movingMean: mean as tf.Tensor1D, movingVariance: variance as tf.Tensor1D, reserve: [r1!, r2!, r3!] };
 }
 
 /** Gradients of fusedBatchNormTrain: [dx, dgamma, dbeta]. */

@@ -27,23 +27,38 @@ export interface Optimizer {
   dispose(): void;
 }
 
-type Rule = (w: tf.Tensor, g: tf.Tensor, slots: tf.Tensor[], p: OptimizerParam, lr: number, t: number) => { w: tf.Tensor; slots: tf.Tensor[] };
+type Rule = (w: tf.Tensor, g: tf.Tensor, slots: tf.Tensor[], p: OptimizerParam, lr: number, t: number, trust: number) => { w: tf.Tensor; slots: tf.Tensor[] };
 
-/** LARS, classic momentum (as google-research/simclr tf2/lars_optimizer.py with classic_momentum=True). */
+/** Sum of squares, reduced one axis at a time (some backends sum sequentially in float32). */
+function squaredNorm(x: tf.Tensor): tf.Tensor {
+  let s = tf.square(x);
+  while (s.rank > 1) s = tf.sum(s, s.rank - 1);
+  return tf.sum(s);
+}
+
+/**
+ * LARS, classic momentum (as google-research/simclr tf2/lars_optimizer.py with classic_momentum=True).
+ * Prepared for all parameters at once: g' = g + wd * w for kernels, and the squared norms of every
+ * w and g' go to the host in one read; the trust ratio is then plain float64 arithmetic instead of
+ * ~10 tiny tensor ops (comparisons, where, divisions on scalars) per parameter.
+ */
+function larsPrepare(c: LarsConfig, items: { p: OptimizerParam; g: tf.Tensor }[]): { g: tf.Tensor; trust: number }[] {
+  const decayed = items.map(({ p, g }) => (!p.bnOrBias && c.weightDecay > 0 ? tf.tidy(() => tf.add(g, tf.mul(p.variable, c.weightDecay))) : g));
+  const adapted = items.map((it, i) => i).filter((i) => !items[i]!.p.bnOrBias);
+  const sq = adapted.length ? tf.tidy(() => tf.stack(adapted.flatMap((i) => [squaredNorm(items[i]!.p.variable), squaredNorm(decayed[i]!)])).dataSync()) : new Float32Array(0);
+  const trust = items.map(() => 1);
+  adapted.forEach((i, k) => {
+    const wNorm = Math.sqrt(sq[2 * k]!);
+    const gNorm = Math.sqrt(sq[2 * k + 1]!);
+    if (wNorm > 0 && gNorm > 0) trust[i] = (c.eeta * wNorm) / gNorm;
+  });
+  return items.map((_, i) => ({ g: decayed[i]!, trust: trust[i]! }));
+}
+
+/** `g` is already g + wd * w (larsPrepare). */
 function larsRule(c: LarsConfig): Rule {
-  return (w, grad, [v], p, lr) => {
-    let g = grad;
-    if (!p.bnOrBias && c.weightDecay > 0) g = tf.add(g, tf.mul(w, c.weightDecay));
-    let scaledLr: tf.Tensor | number = lr;
-    if (!p.bnOrBias) {
-      const wNorm = tf.sqrt(tf.sum(tf.square(w)));
-      const gNorm = tf.sqrt(tf.sum(tf.square(g)));
-      // eeta * |w| / |g| when both norms are positive, else 1
-      const ok = tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(gNorm, 0));
-      const trust = tf.where(ok, tf.div(tf.mul(wNorm, c.eeta), tf.maximum(gNorm, 1e-30)), tf.onesLike(wNorm));
-      scaledLr = tf.mul(trust, lr);
-    }
-    const step = tf.mul(g, scaledLr);
+  return (w, g, [v], _p, lr, _t, trust) => {
+    const step = tf.mul(g, lr * trust);
     const nextV = tf.add(tf.mul(v!, c.momentum), step);
     const update = c.nesterov ? tf.add(tf.mul(nextV, c.momentum), step) : nextV;
     return { w: tf.sub(w, update), slots: [nextV] };
@@ -104,19 +119,26 @@ export function createOptimizer(configInput: OptimizerConfigInput | OptimizerCon
       live();
       if (!Number.isFinite(lr) || lr < 0) throw new Error(`learning rate must be a finite number >= 0, got ${lr}`);
       const t = steps + 1;
+      const items: { p: OptimizerParam; g: tf.Tensor }[] = [];
       for (const p of params) {
         const g = grads[p.variable.name] ?? grads[p.name];
         if (!g) continue;
         if (!tf.util.arraysEqual(g.shape, p.variable.shape)) {
           throw new Error(`optimizer: gradient of ${p.name} has shape [${g.shape.join(', ')}], the parameter [${p.variable.shape.join(', ')}]`);
         }
+        items.push({ p, g });
+      }
+      const prepared = config.kind === 'lars' ? larsPrepare(config, items) : items.map(({ g }) => ({ g, trust: 1 }));
+      items.forEach(({ p, g }, i) => {
         const old = slots.get(p.name)!;
-        const next = tf.tidy(() => rule(p.variable, g, old, p, lr, t));
+        const { g: grad, trust } = prepared[i]!;
+        const next = tf.tidy(() => rule(p.variable, grad, old, p, lr, t, trust));
+        if (grad !== g) grad.dispose();
         p.variable.assign(next.w);
         next.w.dispose();
         for (const s of old) if (!next.slots.includes(s)) s.dispose();
         slots.set(p.name, next.slots);
-      }
+      });
       steps = t;
     },
     getState() {
