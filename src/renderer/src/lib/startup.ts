@@ -1,0 +1,43 @@
+/**
+ * What the app loads when it opens: engine info, settings (and theme), and a
+ * dataset to start on, so the first screen is useful rather than blank.
+ */
+import { api } from './api';
+import { app } from './app-state.svelte';
+import { toShownError } from './errors';
+import { theme } from './theme.svelte';
+
+export async function loadBasics(): Promise<void> {
+  const [info, settings] = await Promise.allSettled([api.call('app.info', {}), api.call('settings.get', {})]);
+  if (info.status === 'fulfilled') app.info = info.value;
+  if (settings.status === 'fulfilled') {
+    app.settings = settings.value;
+    theme.apply(settings.value.theme);
+  }
+  // The backend loads in the worker and can take a few seconds: don't hold the rest up.
+  api.call('backend.info', {}).then(
+    (b) => (app.backend = b),
+    (err) => (app.backendError = toShownError(err)),
+  );
+}
+
+/**
+ * The dataset to open on start: the most recently used one that still opens,
+ * else the first dataset in the cache. With neither, the Datasets view shows
+ * how to open or import one.
+ */
+export async function openStartupDataset(): Promise<void> {
+  const tried = new Set<string>();
+  for (const id of app.settings?.recentDatasets.slice(0, 3) ?? []) {
+    tried.add(id);
+    if (await app.openDataset(id)) return;
+  }
+  try {
+    const { datasets } = await api.call('datasets.list', {});
+    const first = datasets.find((d) => !tried.has(d.id));
+    if (first && (await app.openDataset(first.id))) return;
+  } catch {
+    // an empty or unreadable cache: the empty state explains what to do
+  }
+  app.datasetError = null;
+}
