@@ -85,6 +85,12 @@ export const AppInfoSchema = z.object({
   shell: z.enum(['electron', 'server']),
   dataRoot: z.string(),
   platform: z.string(),
+  /**
+   * Real datasets found beside the installation (the shared CIFAR subsets in
+   * ../shared/data), readable without being allowed first: the UI opens the
+   * first one on a first start, so it never starts on an empty screen.
+   */
+  suggestedDatasets: z.array(z.object({ name: z.string(), path: z.string() })),
 });
 
 /** Mirrors BackendInfo in src/engine/backend/types.ts. */

@@ -9,6 +9,7 @@ import {
   type ApiParsedRequest,
 } from '../../shared/api.js';
 import type { Settings } from '../../shared/settings.js';
+import { sharedDataDir, sharedDatasetPath } from '../data/sources.js';
 import { ApiCallError, toApiError } from './errors.js';
 import type { JobHost } from './host.js';
 import { looksLikePath, PathPolicy } from './paths.js';
@@ -63,10 +64,17 @@ function checkJobConfig(paths: PathPolicy, config: Record<string, unknown>, data
 
 export function createApiService(opts: ApiServiceOptions): ApiService {
   const { host, settings } = opts;
-  const paths = new PathPolicy(opts.dataRoot, opts.datasetDirs);
+  // The shared real-data folder beside the project is read-only sample data, not the user's files:
+  // readable like an allowed folder, and offered as the dataset to start on.
+  const shared = sharedDataDir();
+  const paths = new PathPolicy(opts.dataRoot, () => [...opts.datasetDirs(), ...(shared ? [shared] : [])]);
+  const suggested = [
+    { name: 'CIFAR-10 (shared subset)', path: sharedDatasetPath('cifar10') },
+    { name: 'CIFAR-100 (shared subset)', path: sharedDatasetPath('cifar100') },
+  ].filter((d): d is { name: string; path: string } => d.path !== undefined);
 
   const local: Local = {
-    'app.info': () => ({ ...opts.app, dataRoot: opts.dataRoot(), platform: process.platform }),
+    'app.info': () => ({ ...opts.app, dataRoot: opts.dataRoot(), platform: process.platform, suggestedDatasets: suggested }),
     'jobs.start': (req) => host.start(req.kind, req.kind === 'selftest' || req.kind === 'resume' ? req.config : checkJobConfig(paths, req.config, opts.dataRoot()), req.label),
     'jobs.cancel': (req) => host.cancel(req.jobId),
     'jobs.list': () => ({ jobs: host.list() }),
