@@ -5,15 +5,18 @@
  * against a peer measured in the same run: a gradient against the same
  * backend's forward conv of the same layer, a backend against tensorflow, and
  * our wasm Conv2DBackpropInput against the one wasm ships. Within a block the
- * ops are timed in alternation (A B C A B C ...) and medians reported.
+ * ops are timed in alternation (A B C A B C ...) and medians reported, both
+ * of wall time (gflops, ratio) and of this process's CPU time
+ * (gflops_per_cpu_s, ratio_cpu: steadier when other work shares the cores).
  *
  * Conv layers are ResNet-18-on-CIFAR shapes at batch 32 (batch 4 for the
  * shipped wasm kernel, smaller layers on cpu); wasm runs single-threaded in
  * Node, tensorflow on every core.
  *
  *   npx tsx bench/backend.ts            (about 1-2 minutes on 2 cores)
- *   BENCH_REPS=9 npx tsx bench/backend.ts
+ *   BENCH_REPS=9 BENCH_BACKENDS=wasm npx tsx bench/backend.ts
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo, type BackendName } from '../src/engine/backend/index.js';
 import { originalWasmKernel } from '../src/engine/backend/wasm-training-kernels.js';
@@ -24,7 +27,7 @@ interface Case {
   op: string;
   shape: string;
   flops: number;
-  /** the measured thing; returns a tensor that is read back (forces completion) and disposed */
+  /** the measured thing; returns a tensor, which is disposed (one element is read back to force completion) */
   run: () => tf.Tensor | void;
   /** op name of the peer in the same block, if any */
   peer?: string;
@@ -36,17 +39,34 @@ interface Result {
   shape: string;
   ms: number;
   gflops: number;
+  /** per second of this process's CPU time (all threads) */
+  gflopsCpu: number;
 }
 
 const results: Result[] = [];
 
-function timeOnce(run: Case['run']): number {
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * Wall time and this process's CPU time (user + system, all threads) of one
+ * run. On a shared machine the wall clock also counts time spent waiting for
+ * a core; CPU time does not, so ratios from it are the steadier ones. Only one
+ * element is read back: tensorflow and wasm run kernels synchronously, and
+ * copying a whole output out of the wasm heap would bill the op for a memcpy.
+ */
+function timeOnce(run: Case['run']): Timing {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   tf.tidy(() => {
     const out = run();
-    if (out) out.dataSync();
+    if (out) tf.reshape(out, [-1]).slice(0, 1).dataSync();
   });
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 function median(v: number[]): number {
@@ -58,12 +78,13 @@ function median(v: number[]): number {
 /** Warm every case once, then REPS rounds of A B C ..., medians per case. */
 function block(info: BackendInfo, cases: Case[], reps = REPS): void {
   for (const c of cases) timeOnce(c.run);
-  const times = cases.map(() => [] as number[]);
+  const times = cases.map(() => [] as Timing[]);
   for (let r = 0; r < reps; r++) cases.forEach((c, i) => times[i]!.push(timeOnce(c.run)));
   const local = new Map<string, Result>();
   cases.forEach((c, i) => {
-    const ms = median(times[i]!);
-    const res: Result = { backend: info.name, op: c.op, shape: c.shape, ms, gflops: c.flops / ms / 1e6 };
+    const ms = median(times[i]!.map((t) => t.wall));
+    const cpuMs = median(times[i]!.map((t) => t.cpu));
+    const res: Result = { backend: info.name, op: c.op, shape: c.shape, ms, gflops: c.flops / ms / 1e6, gflopsCpu: c.flops / cpuMs / 1e6 };
     local.set(c.op, res);
     results.push(res);
     const peer = c.peer ? local.get(c.peer) : undefined;
@@ -76,10 +97,18 @@ function block(info: BackendInfo, cases: Case[], reps = REPS): void {
       shape: c.shape,
       gflop: +(c.flops / 1e9).toPrecision(4),
       ms_median: +ms.toFixed(2),
-      ms_runs: times[i]!.map((t) => +t.toFixed(1)),
+      ms_runs: times[i]!.map((t) => +t.wall.toFixed(1)),
       gflops: +res.gflops.toPrecision(4),
+      cpu_ms_median: +cpuMs.toFixed(2),
+      gflops_per_cpu_s: +res.gflopsCpu.toPrecision(4),
     };
-    if (peer) Object.assign(line, { peer: `${info.name} ${peer.op}`, ratio: +(res.gflops / peer.gflops).toPrecision(3) });
+    if (peer) {
+      Object.assign(line, {
+        peer: `${info.name} ${peer.op}`,
+        ratio: +(res.gflops / peer.gflops).toPrecision(3),
+        ratio_cpu: +(res.gflopsCpu / peer.gflopsCpu).toPrecision(3),
+      });
+    }
     if (tfPeer) Object.assign(line, { vs_tensorflow: +(res.gflops / tfPeer.gflops).toPrecision(3) });
     console.log(JSON.stringify(line));
   });
@@ -154,7 +183,10 @@ const smallLayers: Layer[] = [
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const order: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+  const load = os.loadavg()[0]!;
+  console.log(JSON.stringify({ bench: 'backend', cores: os.availableParallelism(), loadavg_1m: +load.toFixed(2), reps: REPS }));
+  if (load > os.availableParallelism()) console.error(`# note: load average ${load.toFixed(1)} on ${os.availableParallelism()} cores; wall-clock numbers include waiting for a core, see ratio_cpu`);
+  const order = (process.env.BENCH_BACKENDS?.split(',') ?? ['tensorflow', 'wasm', 'cpu']) as BackendName[];
   for (const name of order) {
     let info: BackendInfo;
     try {
@@ -188,7 +220,6 @@ async function main(): Promise<void> {
                 run: () => {
                   const attrs = { strides: l.stride, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: x.shape };
                   const out = shipped({ inputs: { dy, filter: w }, backend: tf.backend(), attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
-                  tf.backend().readSync(out.dataId);
                   tf.backend().disposeData(out.dataId);
                 },
               },
