@@ -167,25 +167,36 @@ function batchInnermost(s: KernelScope, heap: WasmHeap, x: tf.TensorInfo): tf.Te
   return out;
 }
 
-/** xsT[c, (n*Ho + i)*Wo + j] = x[n, i*sh, j*sw, c] (zero past the edge, where only padding lies). */
+/**
+ * xsT[c, (n*Ho + i)*Wo + j] = x[n, i*sh, j*sw, c] (zero past the edge, where
+ * only padding lies). Sixteen output columns at a time, so each channel row
+ * gets one contiguous run and the sixteen source pixels stay in L1.
+ */
 function stridedTranspose(s: KernelScope, heap: WasmHeap, x: tf.TensorInfo, g: Conv2DGeometry, outH: number, outW: number): tf.TensorInfo {
   const { batch: n, inH: h, inW: w, inC: c, strideH: sh, strideW: sw } = g;
   const k = n * outH * outW;
   const out = s.track(heap.makeOutput([c, k], 'float32'));
   const xv = f32(heap, x);
   const o = f32(heap, out);
-  let col = 0;
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < outH; i++) {
-      const row = i * sh;
-      for (let j = 0; j < outW; j++, col++) {
-        const q = j * sw;
-        if (row >= h || q >= w) {
-          for (let e = 0; e < c; e++) o[e * k + col] = 0;
-          continue;
-        }
-        const src = ((b * h + row) * w + q) * c;
-        for (let e = 0; e < c; e++) o[e * k + col] = xv[src + e]!;
+  const T = 16;
+  const src = new Int32Array(T);
+  for (let col0 = 0; col0 < k; col0 += T) {
+    const cols = Math.min(T, k - col0);
+    for (let t = 0; t < cols; t++) {
+      const col = col0 + t;
+      const j = col % outW;
+      const rest = (col - j) / outW;
+      const i = rest % outH;
+      const b = (rest - i) / outH;
+      const p = i * sh;
+      const q = j * sw;
+      src[t] = p < h && q < w ? ((b * h + p) * w + q) * c : -1;
+    }
+    for (let e = 0; e < c; e++) {
+      const row = e * k + col0;
+      for (let t = 0; t < cols; t++) {
+        const at = src[t]!;
+        o[row + t] = at < 0 ? 0 : xv[at + e]!;
       }
     }
   }
