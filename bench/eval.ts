@@ -10,7 +10,7 @@
  *   pretrained  with RUN_DIR: linear evaluation and kNN of the run's encoder against the
  *               same architecture at its random initialisation (same seed), on the same data.
  *
- *   npx tsx bench/eval.ts [--run RUN_DIR] [--reps N] [--skip logreg,pixels]
+ *   npx tsx bench/eval.ts [--run RUN_DIR] [--reps N (default 1: scikit-learn needs minutes here)] [--skip logreg,pixels]
  *                         [--train-limit N] [--test-limit N]
  */
 import { execFileSync } from 'node:child_process';
@@ -33,7 +33,7 @@ const PYTHON = path.join(ROOT, 'bench/.venv/bin/python');
 const { values } = parseArgs({
   options: { run: { type: 'string' }, reps: { type: 'string' }, skip: { type: 'string' }, 'train-limit': { type: 'string' }, 'test-limit': { type: 'string' } },
 });
-const REPS = Number(values.reps ?? 3);
+const REPS = Number(values.reps ?? 1);
 const skip = new Set((values.skip ?? '').split(',').filter(Boolean));
 
 const median = (v: number[]) => {

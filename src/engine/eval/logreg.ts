@@ -116,6 +116,10 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
   const nLabels = labels instanceof Int32Array ? labels.length : labels.shape[0];
   if (nLabels !== n) throw new Error(`logistic regression: ${n} feature rows but ${nLabels} labels`);
   if (n === 0) throw new Error('logistic regression: no training examples');
+  if (labels instanceof Int32Array) {
+    const bad = labels.findIndex((l) => l < 0 || l >= numClasses);
+    if (bad >= 0) throw new Error(`logistic regression: label ${labels[bad]} at row ${bad} is outside 0..${numClasses - 1}`);
+  }
 
   const xa = tf.tidy(() => tf.concat([features.toFloat(), tf.ones([n, 1])], 1) as tf.Tensor2D);
   const y = tf.tidy(() => tf.oneHot(labels instanceof Int32Array ? tf.tensor1d(labels, 'int32') : labels.toInt(), numClasses).toFloat() as tf.Tensor2D);
@@ -126,13 +130,14 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
     return { x, ...objective(x) };
   };
 
+  if (init && (init.weights.shape[0] !== d || init.weights.shape[1] !== numClasses || init.bias.shape[0] !== numClasses)) {
+    xa.dispose();
+    y.dispose();
+    throw new Error(`logistic regression: warm start has weights [${init.weights.shape.join(', ')}], expected [${d}, ${numClasses}]`);
+  }
   const x0 = init
     ? tf.tidy(() => tf.concat([init.weights, tf.reshape(init.bias, [1, numClasses])], 0) as tf.Tensor2D)
-    : tf.zeros([d + 1, numClasses]) as tf.Tensor2D;
-  if (init && (init.weights.shape[0] !== d || init.weights.shape[1] !== numClasses)) {
-    x0.dispose();
-    throw new Error(`logistic regression: warm start has shape ${init.weights.shape}, expected [${d}, ${numClasses}]`);
-  }
+    : (tf.zeros([d + 1, numClasses]) as tf.Tensor2D);
   let cur = evalAt(x0);
   const S: tf.Tensor2D[] = [];
   const Y: tf.Tensor2D[] = [];

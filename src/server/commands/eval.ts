@@ -26,6 +26,7 @@ the reproduction report (results beside published reference numbers).
   --max-iter N         L-BFGS iterations per fit                        (default 500)
   --seed N             splits, label subsets, augmentation              (default: the run's seed)
   --backend NAME       auto | tensorflow | wasm | cpu
+  --data-root DIR      where datasets are cached        (default $SIMCLR_DATA_ROOT or ~/.simclr-workbench)
   --no-save            do not write eval.json
   --report             print the saved report only, run nothing
   --format F           md | csv | json                                  (default md)
@@ -47,6 +48,7 @@ const OPTIONS = {
   'max-iter': { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
+  'data-root': { type: 'string' },
   'no-save': { type: 'boolean' },
   report: { type: 'boolean' },
   format: { type: 'string' },
@@ -106,7 +108,7 @@ function printer(json: boolean): (e: EvalEvent) => void {
         console.error(`data      ${e.dataset}: ${e.train} train / ${e.test} test images, ${e.numClasses} classes, fed at ${e.inputSize}px${e.transfer ? ' (transfer)' : ''}`);
         break;
       case 'start':
-        console.error(`${e.protocol.padEnd(10)}${PROTOCOL_TITLES[e.protocol]}${e.labelFraction < 1 ? ` (${100 * e.labelFraction}% of labels)` : ''}`);
+        console.error(`${e.protocol.padEnd(11)}${PROTOCOL_TITLES[e.protocol]}${e.labelFraction < 1 ? ` (${100 * e.labelFraction}% of labels)` : ''}`);
         break;
       case 'features':
         if (e.done === e.total || every(2000)) console.error(`  features ${e.split} ${e.done}/${e.total}`);
@@ -165,6 +167,7 @@ export const evalCommand: Command = {
         maxIter: num('max-iter', values['max-iter'], { int: true, min: 1 }),
         seed: num('seed', values.seed, { int: true, min: 0 }),
         backend: values.backend,
+        dataRoot: values['data-root'],
         save: !values['no-save'],
         onProgress: printer(!!values.json),
       });
