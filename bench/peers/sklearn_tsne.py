@@ -1,8 +1,8 @@
 """scikit-learn peer for bench/embed.ts.
 
-Reads a float32 matrix (row-major, n x d) from --input, runs sklearn.manifold.TSNE
-with the settings given, and prints one JSON line: seconds spent in fit_transform,
-the KL divergence sklearn reports, and (with --embedding-out) writes the float32
+Reads the first n rows of a float32 matrix (row-major, d columns) from --input, runs sklearn.manifold.TSNE
+with the settings given, and prints one JSON line: wall and CPU (all threads)
+seconds spent in fit_transform, the KL divergence sklearn reports, and (with --embedding-out) writes the float32
 n x 2 embedding so the TypeScript bench scores both results with the same code.
 
 --trust-of FILE scores an embedding written by the TypeScript side with
@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     args = ap.parse_args()
 
-    x = np.fromfile(args.input, dtype=np.float32).reshape(args.n, args.d)
+    x = np.fromfile(args.input, dtype=np.float32, count=args.n * args.d).reshape(args.n, args.d)
 
     if args.trust_of:
         from sklearn.manifold import trustworthiness
@@ -56,14 +56,17 @@ def main() -> None:
         n_jobs=args.threads,
     )
     t0 = time.perf_counter()
+    c0 = time.process_time()
     y = tsne.fit_transform(x)
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     if args.embedding_out:
         np.ascontiguousarray(y, dtype=np.float32).tofile(args.embedding_out)
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "kl": float(tsne.kl_divergence_),
                 "iterations": int(tsne.n_iter_) + 1,
                 "learning_rate": float(tsne.learning_rate_),

@@ -104,5 +104,6 @@ describe('t-SNE', () => {
     const more = gaussianClusters(2, 10, 3, 4, 1);
     await expect(tsne(more, { perplexity: 30 })).rejects.toThrow(/perplexity must be in/);
     await expect(tsne({ data: new Float32Array(5), n: 3, d: 2 })).rejects.toThrow(/expected n x d/);
+    await expect(tsne({ data: new Float32Array(20_001 * 2), n: 20_001, d: 2 }, { method: 'exact' })).rejects.toThrow(/too many .* use method 'fft'/);
   });
 });

@@ -152,6 +152,45 @@ export function symmetrize(c: ConditionalAffinities): SparseAffinities {
 }
 
 /**
+ * Each unordered pair {i, j} of a symmetric P once, in row i < j, its value
+ * p_ij (= p_ji). The attraction loop then visits half the entries and applies
+ * each force to both ends.
+ */
+export interface AffinityPairs {
+  n: number;
+  rowPtr: Int32Array;
+  cols: Int32Array;
+  vals: Float64Array;
+}
+
+export function upperPairs(p: SparseAffinities): AffinityPairs {
+  const { n, rowPtr, cols, vals } = p;
+  let count = 0;
+  for (let i = 0; i < n; i++) for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) if (cols[e]! > i) count++;
+  const outPtr = new Int32Array(n + 1);
+  const outCols = new Int32Array(count);
+  const outVals = new Float64Array(count);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const start = at;
+    for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) {
+      if (cols[e]! > i) {
+        outCols[at] = cols[e]!;
+        outVals[at++] = vals[e]!;
+      }
+    }
+    // ascending columns: the loop then walks y in memory order
+    const order = Array.from({ length: at - start }, (_, k) => start + k).sort((a, b) => outCols[a]! - outCols[b]!);
+    const c = order.map((k) => outCols[k]!);
+    const v = order.map((k) => outVals[k]!);
+    outCols.set(c, start);
+    outVals.set(v, start);
+    outPtr[i + 1] = at;
+  }
+  return { n, rowPtr: outPtr, cols: outCols, vals: outVals };
+}
+
+/**
  * Dense symmetric P (n x n, float32 tensor, zero diagonal, summing to 1) for the
  * exact method: every pair enters, the bandwidths are found by a bisection
  * vectorised over a chunk of rows on the active backend. Also returns the

@@ -23,12 +23,12 @@
  *     init 'pca' (std 1e-4) | 'random' | coordinates, method 'auto' (exact up to exactMaxPoints = 1000,
  *     else fft) | 'exact' (dense P, gradient as tensor ops in row chunks) | 'fft' (kNN P with 3 x
  *     perplexity neighbours; repulsion interpolated on a grid and convolved by FFT: TensorFlow's
- *     RFFT2D on the tensorflow backend, JS radix-2 elsewhere). onProgress({phase, iteration, kl,
+ *     RFFT2D on the tensorflow backend, JS radix-2 / mixed radix elsewhere). onProgress({phase, iteration, kl,
  *     elapsedMs, etaMs}) every progressEvery (25) iterations; signal cancels.
  *   umap(points, { neighbors 15, minDist 0.1, epochs?, seed, signal, onProgress }) -> UmapResult      (umap.ts)
  *
  *   Pieces: calibrateRows / symmetrize / denseAffinities (affinities.ts), knn (knn.ts), pca (pca.ts),
- *   FftRepulsion / fftGradient (tsne-fft.ts), ExactGradient (tsne-exact.ts), Fft2d (fft.ts),
+ *   FftRepulsion / fftGradient (tsne-fft.ts), ExactGradient (tsne-exact.ts), fft2d (fft.ts),
  *   trustworthiness / knnAccuracy (metrics.ts), writeAtlas / readAtlasIndex (atlas.ts),
  *   sampleIndices / extractFeatures / openRunDataset (extract.ts).
  *
@@ -39,12 +39,12 @@
 export { embedRun, embedPixels, embedFeaturesFile, projectPoints, pixelsOf, type EmbedControl, type EmbedOutcome, type Projected } from './pipeline.js';
 export { tsne, autoLearningRate, initialCoords, sparseAffinities, TSNE_DEFAULTS, type TsneMethod, type TsneOptions, type TsneProgress, type TsneResult } from './tsne.js';
 export { umap, type UmapOptions, type UmapProgress, type UmapResult } from './umap.js';
-export { calibrateRow, calibrateRows, symmetrize, denseAffinities, PERPLEXITY_TOL, type ConditionalAffinities, type SparseAffinities } from './affinities.js';
+export { calibrateRow, calibrateRows, symmetrize, upperPairs, denseAffinities, PERPLEXITY_TOL, type AffinityPairs, type ConditionalAffinities, type SparseAffinities } from './affinities.js';
 export { knn, centered, abortError, type Knn, type Points } from './knn.js';
 export { pca, seededRandom, gaussian, symmetricEigen, type PcaResult } from './pca.js';
 export { FftRepulsion, fftGradient, type FftRepulsionOptions } from './tsne-fft.js';
 export { ExactGradient } from './tsne-exact.js';
-export { Fft2d } from './fft.js';
+export { fft2d, fft2dCost, Fft2dMixed, Fft2dRadix2, Fft1dColumns, isSmooth, type Fft2dPlan } from './fft.js';
 export { trustworthiness, knnAccuracy } from './metrics.js';
 export { writeAtlas, readAtlasIndex, resizeBox, type AtlasOptions } from './atlas.js';
 export { sampleIndices, extractFeatures, openRunDataset, splitOf, type ExtractOptions, type ExtractedFeatures } from './extract.js';

@@ -13,15 +13,15 @@
  * multithreaded, any 2^a 3^b 5^c size), a few milliseconds at 10,000 points;
  * Barnes-Hut would be O(n log n) of pointer chasing through a quadtree
  * rebuilt every iteration, in single-threaded JS. Other backends use the
- * radix-2 JS FFT in fft.ts. Accuracy is one knob (maxSpacing, with cubic
+ * mixed-radix JS FFT in fft.ts. Accuracy is one knob (maxSpacing, with cubic
  * Lagrange interpolation) and is checked against the exact gradient in the
  * tests. The approximation of sum_j K(yi,yj)(yi - yj) is consistent: the same
  * interpolated kernel multiplies y_i and y_j, so the interpolation error does
  * not grow with the size of the coordinates.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Fft2d } from './fft.js';
-import type { SparseAffinities } from './affinities.js';
+import { fft2d, fft2dCost, isSmooth, type Fft2dPlan } from './fft.js';
+import type { AffinityPairs } from './affinities.js';
 
 export interface FftRepulsionOptions {
   /** largest grid spacing in embedding units (the kernel's width is 1); default 0.5 */
@@ -88,9 +88,18 @@ class LruCache<V> {
   }
 }
 
-/** JS radix-2: one complex FFT carries two real grids (re + i im). */
+/** Even sizes 2^a 3^b 5^c: both FFTs handle them with small radices. */
+const NICE = Array.from({ length: 1 << 14 }, (_, i) => i + 1).filter((m) => m % 2 === 0 && isSmooth(m));
+
+/** Grid side g >= need whose FFT size 2g is a nice size. */
+function niceGrid(need: number): number {
+  for (const m of NICE) if (m >= 2 * need) return m / 2;
+  throw new RangeError(`t-SNE grid of ${need} nodes per side is too large: the embedding has spread too far (lower the learning rate)`);
+}
+
+/** JS FFT (fft.ts): one complex FFT carries two real grids (re + i im). */
 class JsConvolver implements Convolver {
-  private readonly ffts = new Map<number, Fft2d>();
+  private readonly ffts = new Map<number, Fft2dPlan>();
   private readonly kernels = new LruCache<{ k2: Float64Array; kp: Float64Array; km: Float64Array }>(6);
   private size = 0;
   private aRe = new Float64Array(0);
@@ -99,14 +108,16 @@ class JsConvolver implements Convolver {
   private bIm = new Float64Array(0);
 
   gridSize(need: number): number {
-    let g = 8;
-    while (g < need) g *= 2;
-    return g;
+    // the cheaper of the next power of two and the next smooth size
+    let pow2 = 4;
+    while (pow2 < 2 * need) pow2 *= 2;
+    const nice = 2 * niceGrid(need);
+    return (fft2dCost(pow2) <= fft2dCost(nice) ? pow2 : nice) / 2;
   }
 
-  private fft(m: number): Fft2d {
+  private fft(m: number): Fft2dPlan {
     let f = this.ffts.get(m);
-    if (!f) this.ffts.set(m, (f = new Fft2d(m)));
+    if (!f) this.ffts.set(m, (f = fft2d(m)));
     return f;
   }
 
@@ -194,12 +205,11 @@ class JsConvolver implements Convolver {
  * K2hat F(a) + i K1hat F(b) = kp C(k) + km conj(C(-k)).
  */
 function applyPair(re: Float64Array, im: Float64Array, kp: Float64Array, km: Float64Array, size: number): void {
-  const mask = size - 1;
   for (let r = 0; r < size; r++) {
-    const nr = (size - r) & mask;
+    const nr = r === 0 ? 0 : size - r;
     for (let c = 0; c < size; c++) {
       const p = r * size + c;
-      const q = nr * size + ((size - c) & mask);
+      const q = nr * size + (c === 0 ? 0 : size - c);
       if (q < p) continue;
       const pr = re[p]!;
       const pi = im[p]!;
@@ -234,13 +244,6 @@ function nativeBackend(): NativeBackend | null {
   return typeof b.executeSingleOutput === 'function' && b.binding && typeof b.binding.TF_COMPLEX64 === 'number' ? (b as NativeBackend) : null;
 }
 
-/** Sizes 2^a 3^b 5^c (a >= 1), which TensorFlow's FFT handles without Bluestein. */
-function niceSizes(): number[] {
-  const out: number[] = [];
-  for (let a = 2; a <= 1 << 14; a *= 2) for (let b = 1; a * b <= 1 << 14; b *= 3) for (let c = 1; a * b * c <= 1 << 14; c *= 5) out.push(a * b * c);
-  return out.sort((x, y) => x - y);
-}
-const NICE = niceSizes();
 
 /** TensorFlow RFFT2D/IRFFT2D on the tensorflow backend (float32). */
 class NativeConvolver implements Convolver {
@@ -258,9 +261,7 @@ class NativeConvolver implements Convolver {
   }
 
   gridSize(need: number): number {
-    // m = 2g must be a nice size
-    for (const m of NICE) if (m >= 2 * need) return m / 2;
-    throw new RangeError(`t-SNE grid of ${need} nodes per side is too large: the embedding has spread too far (lower the learning rate)`);
+    return niceGrid(need);
   }
 
   private rfft(x: tf.Tensor, m: number): tf.Tensor {
@@ -462,13 +463,14 @@ function lagrange(u: number, p: number, out: Float64Array, o: number): void {
 }
 
 /**
- * The t-SNE gradient with sparse P (rows of `p`, symmetric, summing to 1) and
- * FFT repulsion: grad_i = 4 (exaggeration sum_j p_ij w_ij (y_i - y_j) - rep_i / Z).
+ * The t-SNE gradient with sparse P (each pair once, see upperPairs; P sums to 1
+ * over ordered pairs) and FFT repulsion:
+ *   grad_i = 4 (exaggeration sum_j p_ij w_ij (y_i - y_j) - rep_i / Z).
  * Returns KL(P || Q) (with the unexaggerated P) when wantKl, else NaN.
  */
 export function fftGradient(
   y: Float64Array,
-  p: SparseAffinities,
+  p: AffinityPairs,
   exaggeration: number,
   rep: FftRepulsion,
   scratch: Float64Array,
@@ -478,25 +480,33 @@ export function fftGradient(
   const n = p.n;
   const z = rep.compute(y, n, scratch);
   const { rowPtr, cols, vals } = p;
-  const invZ = 1 / z;
+  // attraction accumulates in grad first
+  grad.fill(0, 0, 2 * n);
   let kl = 0;
   for (let i = 0; i < n; i++) {
     const yx = y[2 * i]!;
     const yy = y[2 * i + 1]!;
     let ax = 0;
     let ay = 0;
-    for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) {
+    const end = rowPtr[i + 1]!;
+    for (let e = rowPtr[i]!; e < end; e++) {
       const j = cols[e]!;
       const dx = yx - y[2 * j]!;
       const dy = yy - y[2 * j + 1]!;
       const w = 1 / (1 + dx * dx + dy * dy);
-      const pw = vals[e]! * w;
-      ax += pw * dx;
-      ay += pw * dy;
-      if (wantKl && vals[e]! > 0) kl += vals[e]! * Math.log(vals[e]! / w);
+      const v = vals[e]!;
+      const fx = v * w * dx;
+      const fy = v * w * dy;
+      ax += fx;
+      ay += fy;
+      grad[2 * j] -= fx;
+      grad[2 * j + 1] -= fy;
+      if (wantKl && v > 0) kl += 2 * v * Math.log(v / w);
     }
-    grad[2 * i] = 4 * (exaggeration * ax - scratch[2 * i]! * invZ);
-    grad[2 * i + 1] = 4 * (exaggeration * ay - scratch[2 * i + 1]! * invZ);
+    grad[2 * i] += ax;
+    grad[2 * i + 1] += ay;
   }
-  return wantKl ? kl + Math.log(z) * p.sum : NaN;
+  const invZ = 1 / z;
+  for (let i = 0; i < 2 * n; i++) grad[i] = 4 * (exaggeration * grad[i]! - scratch[i]! * invZ);
+  return wantKl ? kl + Math.log(z) : NaN;
 }

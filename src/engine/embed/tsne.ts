@@ -22,7 +22,7 @@
  * iterations (it yields to the event loop each iteration so the signal can fire).
  */
 import * as tf from '@tensorflow/tfjs';
-import { calibrateRows, denseAffinities, symmetrize, type SparseAffinities } from './affinities.js';
+import { calibrateRows, denseAffinities, symmetrize, upperPairs, type SparseAffinities } from './affinities.js';
 import { abortError, centered, knn, type Points } from './knn.js';
 import { gaussian, pca, seededRandom } from './pca.js';
 import { ExactGradient } from './tsne-exact.js';
@@ -86,6 +86,8 @@ export const TSNE_DEFAULTS = {
    * magnitude on a CPU, so it serves small sets and as the reference.
    */
   exactMaxPoints: 1000,
+  /** the exact method's dense P is n^2 floats (1.6 GB at this size) */
+  exactLimit: 20_000,
   progressEvery: 25,
 } as const;
 
@@ -142,6 +144,7 @@ export async function tsne(points: Points, opts: TsneOptions = {}): Promise<Tsne
   const lr = opts.learningRate === undefined || opts.learningRate === 'auto' ? autoLearningRate(n, earlyExaggeration) : opts.learningRate;
   const requested = opts.method ?? 'auto';
   const method: 'exact' | 'fft' = requested === 'auto' ? (n <= (opts.exactMaxPoints ?? TSNE_DEFAULTS.exactMaxPoints) ? 'exact' : 'fft') : requested;
+  if (method === 'exact' && n > TSNE_DEFAULTS.exactLimit) throw new RangeError(`the exact t-SNE gradient holds an n x n matrix: ${n} points is too many (at most ${TSNE_DEFAULTS.exactLimit}); use method 'fft'`);
   const progressEvery = Math.max(1, opts.progressEvery ?? TSNE_DEFAULTS.progressEvery);
   const seed = opts.seed ?? 0;
   const signal = opts.signal;
@@ -159,7 +162,7 @@ export async function tsne(points: Points, opts: TsneOptions = {}): Promise<Tsne
     grad = (y, e, out, kl) => g.gradient(y, e, out, kl);
     dispose = () => g.dispose();
   } else {
-    const p = sparseAffinities(points, perplexity, opts.neighbors, signal);
+    const p = upperPairs(sparseAffinities(points, perplexity, opts.neighbors, signal));
     const rep = new FftRepulsion({ maxSpacing: opts.maxSpacing });
     const scratch = new Float64Array(2 * n);
     grad = (y, e, out, kl) => fftGradient(y, p, e, rep, scratch, out, kl);
