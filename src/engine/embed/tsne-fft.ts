@@ -39,12 +39,15 @@ const LADDER = 1.03;
 
 /**
  * Convolves the three charge grids (1, y_x, y_y; each g x g, row = x index)
- * with the kernels and returns four potential grids: K1*1, K2*1, K2*y_x, K2*y_y.
+ * with the kernels: writes the potential grids K2*1, K2*y_x, K2*y_y into out
+ * and returns <1, K1*1> summed over the grid, which is sum_ij of the
+ * interpolated w_ij (self terms included): the normalisation Z needs nothing
+ * else from K1, so its potential grid is never transformed back.
  */
 interface Convolver {
   /** smallest grid side >= need this convolver supports */
   gridSize(need: number): number;
-  convolve(charges: Float64Array, g: number, spacing: number, rung: number, out: Float64Array): void;
+  convolve(charges: Float64Array, g: number, spacing: number, rung: number, out: Float64Array): number;
   dispose(): void;
 }
 
@@ -145,7 +148,7 @@ class JsConvolver implements Convolver {
     });
   }
 
-  convolve(charges: Float64Array, g: number, spacing: number, rung: number, out: Float64Array): void {
+  convolve(charges: Float64Array, g: number, spacing: number, rung: number, out: Float64Array): number {
     const m = 2 * g;
     if (this.size !== m) {
       this.size = m;
@@ -183,16 +186,18 @@ class JsConvolver implements Convolver {
     fft.forward(bRe, bIm, g);
     applyPair(bRe, bIm, k.kp, k.km, m);
     fft.inverse(bRe, bIm, g);
+    let sum1 = 0;
     for (let r = 0; r < g; r++) {
       for (let c = 0; c < g; c++) {
         const s = r * g + c;
         const t = r * m + c;
-        out[s] = bIm[t]!;
-        out[gg + s] = aRe[t]!;
-        out[2 * gg + s] = aIm[t]!;
-        out[3 * gg + s] = bRe[t]!;
+        sum1 += charges[s]! * bIm[t]!;
+        out[s] = aRe[t]!;
+        out[gg + s] = aIm[t]!;
+        out[2 * gg + s] = bRe[t]!;
       }
     }
+    return sum1;
   }
 
   dispose(): void {
@@ -249,7 +254,7 @@ function nativeBackend(): NativeBackend | null {
 class NativeConvolver implements Convolver {
   private readonly b: NativeBackend;
   private readonly attrs: NativeOpAttr[];
-  private readonly kernels = new LruCache<tf.Tensor>(6, (t) => t.dispose());
+  private readonly kernels = new LruCache<{ k2: tf.Tensor; k1w: tf.Tensor }>(6, (k) => tf.dispose([k.k2, k.k1w]));
   private charges32 = new Float32Array(0);
 
   constructor(b: NativeBackend) {
@@ -282,41 +287,47 @@ class NativeConvolver implements Convolver {
     }
   }
 
-  /** [2, m, m/2 + 1] complex: transforms of K1 and K2. */
-  private kernel(m: number, g: number, spacing: number, rung: number): tf.Tensor {
+  /**
+   * k2: the transform of K2, [1, m, m/2 + 1] complex. k1w: the (real) transform
+   * of K1 times the Parseval weights of a half spectrum (1 for the first and
+   * last column, 2 for the others, whose mirror images are not stored) / m^2.
+   */
+  private kernel(m: number, g: number, spacing: number, rung: number): { k2: tf.Tensor; k1w: tf.Tensor } {
     return this.kernels.get(`${m}:${rung}`, () => {
       const k = new Float32Array(2 * m * m);
       kernelGrid(m, g, spacing, false, k.subarray(0, m * m));
       kernelGrid(m, g, spacing, true, k.subarray(m * m));
-      const t = tf.tensor3d(k, [2, m, m]);
-      try {
-        return this.rfft(t, m);
-      } finally {
-        t.dispose();
-      }
+      return tf.tidy(() => {
+        const spec = this.rfft(tf.tensor3d(k, [2, m, m]), m);
+        const h = m / 2 + 1;
+        const w = Float32Array.from({ length: h }, (_, c) => (c === 0 || c === h - 1 ? 1 : 2) / (m * m));
+        const k1w = tf.mul(tf.real(tf.slice(spec, [0, 0, 0], [1, -1, -1])), tf.tensor3d(w, [1, 1, h]));
+        return { k2: tf.slice(spec, [1, 0, 0], [1, -1, -1]), k1w };
+      });
     });
   }
 
-  convolve(charges: Float64Array, g: number, spacing: number, rung: number, out: Float64Array): void {
+  convolve(charges: Float64Array, g: number, spacing: number, rung: number, out: Float64Array): number {
     const m = 2 * g;
     const kern = this.kernel(m, g, spacing, rung);
     if (this.charges32.length !== 3 * g * g) this.charges32 = new Float32Array(3 * g * g);
     this.charges32.set(charges.subarray(0, 3 * g * g));
-    const res = tf.tidy(() => {
+    const [pot, sum1] = tf.tidy(() => {
       const q = tf.pad(tf.tensor3d(this.charges32, [3, g, g]), [
         [0, 0],
         [0, m - g],
         [0, m - g],
       ]);
       const c = this.rfft(q, m); // [3, m, m/2+1]
-      const k1 = tf.slice(kern, [0, 0, 0], [1, -1, -1]);
-      const k2 = tf.slice(kern, [1, 0, 0], [1, -1, -1]);
-      const prod = tf.concat([tf.mul(tf.slice(c, [0, 0, 0], [1, -1, -1]), k1), tf.mul(c, k2)], 0); // [4, m, m/2+1]
-      return tf.slice(this.irfft(prod, m), [0, 0, 0], [4, g, g]);
+      // <1, K1*1> by Parseval: sum_k K1hat(k) |C1(k)|^2 / m^2
+      const s1 = tf.sum(tf.mul(tf.square(tf.abs(tf.slice(c, [0, 0, 0], [1, -1, -1]))), kern.k1w));
+      return [tf.slice(this.irfft(tf.mul(c, kern.k2), m), [0, 0, 0], [3, g, g]), s1];
     });
-    const v = res.dataSync();
-    res.dispose();
-    for (let i = 0; i < 4 * g * g; i++) out[i] = v[i]!;
+    const v = pot.dataSync();
+    const z = sum1.dataSync()[0]!;
+    tf.dispose([pot, sum1]);
+    for (let i = 0; i < 3 * g * g; i++) out[i] = v[i]!;
+    return z;
   }
 
   dispose(): void {
@@ -382,7 +393,7 @@ export class FftRepulsion {
     const gg = g * g;
     if (this.charges.length < 3 * gg) {
       this.charges = new Float64Array(3 * gg);
-      this.potentials = new Float64Array(4 * gg);
+      this.potentials = new Float64Array(3 * gg);
     }
     if (this.base.length < 2 * n) {
       this.base = new Int32Array(2 * n);
@@ -421,14 +432,13 @@ export class FftRepulsion {
       }
     }
 
-    this.conv.convolve(charges, g, d, rung, potentials);
+    // sum_i phi1(i) = sum_ij of the interpolated w_ij
+    const sumPhi1 = this.conv.convolve(charges, g, d, rung, potentials);
 
-    let sumPhi1 = 0;
     for (let i = 0; i < n; i++) {
       const bx = base[2 * i]!;
       const by = base[2 * i + 1]!;
       const wo = 2 * p * i;
-      let phi1 = 0;
       let phi2 = 0;
       let phi3 = 0;
       let phi4 = 0;
@@ -438,17 +448,15 @@ export class FftRepulsion {
         for (let b = 0; b < p; b++) {
           const w = la * weights[wo + p + b]!;
           const at = row + b;
-          phi1 += w * potentials[at]!;
-          phi2 += w * potentials[gg + at]!;
-          phi3 += w * potentials[2 * gg + at]!;
-          phi4 += w * potentials[3 * gg + at]!;
+          phi2 += w * potentials[at]!;
+          phi3 += w * potentials[gg + at]!;
+          phi4 += w * potentials[2 * gg + at]!;
         }
       }
-      sumPhi1 += phi1;
       out[2 * i] = y[2 * i]! * phi2 - phi3;
       out[2 * i + 1] = y[2 * i + 1]! * phi2 - phi4;
     }
-    // Each phi1 includes the point's own w_ii = 1.
+    // The sum includes each point's own w_ii = 1.
     return Math.max(sumPhi1 - n, 1e-12);
   }
 }
