@@ -30,14 +30,21 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.output<typeof SettingsSchema>;
 
-/** What settings.set accepts: any subset of the user-editable fields. */
-export const SettingsPatchSchema = SettingsSchema.pick({
-  dataRoot: true,
-  backend: true,
-  theme: true,
-  recentDatasets: true,
-  jobConcurrency: true,
-})
+/**
+ * What settings.set accepts: any subset of the user-editable fields. The
+ * fields are taken without their defaults: in zod 4 a default still fills in
+ * a missing key under .partial(), which would reset every field a patch
+ * leaves out (changing the recent datasets would reset the theme).
+ */
+const shape = SettingsSchema.shape;
+export const SettingsPatchSchema = z
+  .object({
+    dataRoot: shape.dataRoot.unwrap(),
+    backend: shape.backend.unwrap(),
+    theme: shape.theme.unwrap(),
+    recentDatasets: shape.recentDatasets.unwrap(),
+    jobConcurrency: shape.jobConcurrency.unwrap(),
+  })
   .partial()
   .strict();
 export type SettingsPatch = z.input<typeof SettingsPatchSchema>;
