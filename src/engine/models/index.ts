@@ -37,6 +37,18 @@
  *     Conv kernels are HWIO [k, k, in, out]; dense kernels [in, out].
  *
  *   planModel(config): ModelPlan, countParams(plan, groups?)   shapes and counts without allocating
+ *   batchNorm(x, bnVars, { training, momentum, epsilon, fused, relu?, residual? })   the layer itself
+ *   nativeAvailable(): boolean   whether the fused kernels can run (tensorflow backend)
+ *
+ * Kernels
+ *   fused (tensorflow): each BN (+ residual add + ReLU) is one gradient node running
+ *     FusedBatchNormV3 (which also returns the updated running stats) forward and ReluGrad +
+ *     FusedBatchNormGradV3 backward. composed (wasm/cpu): the same node from tfjs ops with the
+ *     closed-form backward pass; its sums run one axis at a time because wasm reduces
+ *     sequentially in float32. Convs are tf.conv2d ('same' padding, no bias).
+ *   Where a ResNet-18 step spends its time on tensorflow (2 cores, 256 views of 32x32): ~75% in
+ *     the three conv kernels (filter gradient > input gradient > forward), ~14% batch norm,
+ *     the rest ReLU/add/update; see the measurements in the issue-5 report.
  *
  * A SimCLR step (the trainer's job, shown for the shapes):
  *   const { value: loss, grads } = tf.variableGrads(() => ntXent(model.forward(views2N, true).z, t).loss,

@@ -46,8 +46,7 @@ export function batchNorm<T extends tf.Tensor>(x: T, bn: BnVars, opts: BnOptions
 
 function batchNormInference<T extends tf.Tensor>(x: T, bn: BnVars, opts: BnOptions): T {
   return tf.tidy(() => {
-    const x4 = x.rank === 4 ? (x as unknown as tf.Tensor4D) : tf.reshape(x, [x.shape[0]!, 1, 1, x.shape[x.rank - 1]!]);
-    let y: tf.Tensor = tf.batchNorm4d(x4 as tf.Tensor4D, bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, bn.beta as tf.Tensor1D, bn.gamma as tf.Tensor1D, opts.epsilon);
+    let y: tf.Tensor = tf.batchNorm4d(as4d(x), bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, bn.beta as tf.Tensor1D, bn.gamma as tf.Tensor1D, opts.epsilon);
     if (x.rank !== 4) y = tf.reshape(y, x.shape);
     if (opts.residual) y = tf.add(y, opts.residual);
     if (opts.relu) y = tf.relu(y);

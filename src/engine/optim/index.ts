@@ -13,6 +13,8 @@
  *       g' = g + wd * w;  trust = eeta * ||w|| / ||g'|| if both norms > 0 else 1;
  *       v = momentum * v + lr * trust * g';  w = w - v   (Nesterov: w = w - (momentum * v + lr * trust * g'))
  *       batch-norm gamma/beta and biases: no weight decay and trust = 1.
+ *       The squared norms of all parameters come back to the host in one read per step (one sync
+ *       point) and the trust ratios are formed in float64.
  *     SGD: g' = g + wd * w; v = momentum * v + g'; w = w - lr * v (Nesterov: w = w - lr * (g' + momentum * v)).
  *     AdamW: w = w * (1 - lr * wd); m, v moments; w = w - lr * m_hat / (sqrt(v_hat) + eps).
  *
