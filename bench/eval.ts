@@ -15,6 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -88,7 +89,7 @@ async function benchLogreg(): Promise<void> {
   const k = 10;
   const l2 = 0.3;
   const xData = xs.dataSync() as Float32Array;
-  const dir = fs.mkdtempSync(path.join(ROOT, 'bench', '.eval-bench-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-bench-'));
   const xFile = path.join(dir, 'x.f32');
   const yFile = path.join(dir, 'y.i32');
   fs.writeFileSync(xFile, xData);
