@@ -38,7 +38,8 @@ export const optimizerSectionSchema = z
     name: z.enum(OPTIMIZERS).default('lars'),
     /**
      * Base learning rate before scaling; by default 0.3 (linear) or 0.075 (sqrt)
-     * for lars/sgd as in the SimCLR paper, 1e-3 for adamw.
+     * for lars/sgd as in the SimCLR paper; for adamw, 1e-3 at batch 256 under either
+     * rule (1e-3 linear, 1e-3/16 sqrt), since Adam's steps do not grow with the batch.
      */
     baseLr: z.number().positive().optional(),
     /** linear: lr = base x batch/256; sqrt: lr = base x sqrt(batch) */
@@ -145,7 +146,9 @@ export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
 
 /** The default base learning rate for an optimiser and scaling rule. */
 export function defaultBaseLr(name: TrainConfig['optimizer']['name'], scaling: TrainConfig['optimizer']['lrScaling']): number {
-  if (name === 'adamw') return 1e-3;
+  // Adam normalises the gradient, so the SimCLR sqrt rule's 0.075 x sqrt(B) would be
+  // far too large; anchor it at the usual 1e-3 for batch 256 under both rules.
+  if (name === 'adamw') return scaling === 'linear' ? 1e-3 : 1e-3 / 16;
   return scaling === 'linear' ? 0.3 : 0.075;
 }
 

@@ -27,6 +27,11 @@ describe('training config', () => {
   it('scales the learning rate linearly or by the square root of the batch', () => {
     expect(resolveLearningRate({ batchSize: 512, optimizer: { ...parseTrainConfig({ dataset: 'x' }).optimizer, lrScaling: 'linear', baseLr: 0.3 } })).toBeCloseTo(0.6, 12);
     expect(resolveLearningRate({ batchSize: 256, optimizer: { ...parseTrainConfig({ dataset: 'x' }).optimizer, lrScaling: 'sqrt', baseLr: undefined } })).toBeCloseTo(0.075 * 16, 12);
+    // AdamW's default lands on 1e-3 at batch 256 under both scaling rules.
+    for (const lrScaling of ['sqrt', 'linear'] as const) {
+      const adamw = parseTrainConfig({ dataset: 'x', optimizer: { name: 'adamw', lrScaling } }).optimizer;
+      expect(resolveLearningRate({ batchSize: 256, optimizer: adamw })).toBeCloseTo(1e-3, 12);
+    }
   });
 
   it('names the field in every error', () => {

@@ -103,6 +103,21 @@ describe('kNN monitor', () => {
     tf.dispose([bank, q]);
   });
 
+  it('small temperatures do not overflow the votes', async () => {
+    // Query [1, 0]; class 1 is nearest (two points), class 0 a little further.
+    // exp(sim/T) alone overflows float32 at T = 0.005 and every vote ties at Infinity.
+    const bank = tf.tensor2d([
+      [1, 0.01],
+      [1, 0.02],
+      [1, 0.1],
+    ]);
+    const q = tf.tensor2d([[1, 0]]);
+    for (const temperature of [0.1, 0.01, 0.005, 0.001]) {
+      expect(Array.from(await knnPredict(bank, Int32Array.from([1, 1, 0]), q, { k: 3, temperature }))).toEqual([1]);
+    }
+    tf.dispose([bank, q]);
+  });
+
   it('refuses mismatched shapes and unlabelled banks', async () => {
     const bank = tf.zeros([3, 4]) as tf.Tensor2D;
     const q = tf.zeros([2, 5]) as tf.Tensor2D;

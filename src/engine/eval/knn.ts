@@ -76,7 +76,10 @@ export async function knnPredict(bank: tf.Tensor2D, bankLabels: Int32Array, quer
         const q = l2Normalize(tf.slice(queries, [start, 0], [size, d]));
         const sim = tf.matMul(q, bankUnit, false, true); // [B, N]
         const { values, indices } = tf.topk(sim, k, true); // [B, k]
-        const weights = tf.exp(tf.div(values, temperature));
+        // exp(sim/T) overflows float32 for T below ~0.011; shifting by each row's
+        // best similarity (topk sorts, so column 0) scales a row's votes alike.
+        const best = tf.slice(values, [0, 0], [-1, 1]);
+        const weights = tf.exp(tf.div(tf.sub(values, best), temperature));
         const neighbourLabels = tf.gather(labelsT, indices); // [B, k]
         const votes = tf.sum(tf.mul(tf.oneHot(neighbourLabels, numClasses), tf.expandDims(weights, 2)), 1); // [B, C]
         return tf.argMax(votes, 1);
