@@ -32,6 +32,19 @@ export function readAnnotations(dir: string): RunAnnotations {
  * module owns that file's schema; we only need {protocol: {top1}} pairs,
  * under "protocols" or "results", as an object or an array of {protocol, top1}.
  */
+/**
+ * The plain protocol name stands for the run's own dataset with every label;
+ * a transfer or label-fraction row is named after them, so it never hides it.
+ */
+function evalKey(r: Record<string, unknown>): string {
+  const ds = r.dataset as { family?: unknown; name?: unknown } | undefined;
+  const frac = typeof r.labelFraction === 'number' ? r.labelFraction : 1;
+  const transfer = typeof r.pretrainDataset === 'string' && typeof ds?.family === 'string' && r.pretrainDataset !== ds.family;
+  if (!transfer && frac >= 1) return String(r.protocol);
+  const parts = [...(transfer ? [String(ds?.name ?? ds?.family)] : []), ...(frac < 1 ? [`${+(frac * 100).toFixed(2)}% labels`] : [])];
+  return `${String(r.protocol)} (${parts.join(', ')})`;
+}
+
 export function evalAccuracies(dir: string): Record<string, number> {
   const raw = readJsonFile(path.join(dir, EVAL_FILE)) as Record<string, unknown> | null;
   const out: Record<string, number> = {};
@@ -41,7 +54,9 @@ export function evalAccuracies(dir: string): Record<string, number> {
     if (Array.isArray(v)) {
       for (const row of v) {
         const r = row as Record<string, unknown>;
-        if (typeof r.protocol === 'string' && typeof r.top1 === 'number') out[r.protocol] = r.top1;
+        // eval.json (src/shared/eval.ts) has {protocol, metrics: {top1}, dataset, labelFraction} rows
+        const top1 = typeof r.top1 === 'number' ? r.top1 : (r.metrics as { top1?: unknown } | undefined)?.top1;
+        if (typeof r.protocol === 'string' && typeof top1 === 'number') out[evalKey(r)] = top1;
       }
     } else if (v && typeof v === 'object') {
       for (const [name, row] of Object.entries(v as Record<string, unknown>)) {
