@@ -11,7 +11,7 @@ import {
   thumbnailPageResponseSchema,
 } from './dataset.js';
 import { atlasIndexSchema, embedOptionsSchema, EMBED_FEATURES, EMBED_METHODS } from './embed.js';
-import { EVAL_PROTOCOLS } from './eval.js';
+import { EVAL_PROTOCOLS, evalReportSchema } from './eval.js';
 import { pipelineSchema } from './pipeline.js';
 import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
@@ -247,6 +247,8 @@ export const RunDetailSchema = z.object({
   badMetricLines: Int,
   /** metric curves for the charts (loss, lr, kNN accuracy, ...) */
   series: z.array(MetricSeriesSchema),
+  /** the run's eval.json (results and the published references they are compared with); null before any evaluation or when unreadable */
+  evalReport: evalReportSchema.nullable(),
 });
 export const RunComparisonSchema = z.object({
   runs: z.array(runSummarySchema),

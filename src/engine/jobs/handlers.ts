@@ -164,8 +164,17 @@ export function createHandlers(): HandlerTable {
 
     'runs.list': handler(req('runs.list'), async (p, ctx) => (await runStore(ctx)).list(p)),
     'runs.show': handler(req('runs.show'), async (p, ctx) => {
-      const store = await runStore(ctx);
-      return runOp(() => ({ ...store.show(p.runId), series: store.series(p.runId) }));
+      const [store, { readEvalReport }] = await Promise.all([runStore(ctx), import('../eval/report.js')]);
+      return runOp(() => {
+        const detail = store.show(p.runId);
+        let evalReport = null;
+        try {
+          evalReport = readEvalReport(store.dir(p.runId));
+        } catch {
+          // an unreadable eval.json is already one of the summary's warnings
+        }
+        return { ...detail, series: store.series(p.runId), evalReport };
+      });
     }),
     'runs.compare': handler(req('runs.compare'), async (p, ctx) => {
       const store = await runStore(ctx);
