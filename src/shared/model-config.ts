@@ -18,6 +18,14 @@ export const ProjectionHeadSchema = z
     hiddenDim: z.number().int().positive().optional(),
     /** dimension of z, the vector the contrastive loss sees */
     outDim: z.number().int().positive().default(128),
+    /**
+     * End the head with batch norm, as SimCLR's reference implementation does: the
+     * last Linear has no bias and is followed by BN with a scale (gamma) but no
+     * offset (beta), so each dimension of z is standardised over the batch (all 2N
+     * views) before NT-Xent normalises z. false: Linear(bias) output, no BN (runs
+     * recorded before this option existed; see LEGACY_MODEL_DEFAULTS).
+     */
+    outputBatchNorm: z.boolean().default(true),
   })
   .strict();
 
@@ -33,13 +41,17 @@ export const ModelConfigSchema = z
      */
     stem: z.enum(['cifar', 'imagenet']).default('cifar'),
     inputChannels: z.number().int().positive().default(3),
-    projection: ProjectionHeadSchema.default({ outDim: 128 }),
+    projection: ProjectionHeadSchema.default({ outDim: 128, outputBatchNorm: true }),
     /** classes of the linear classifier head on h; omit for no classifier */
     numClasses: z.number().int().positive().optional(),
     /** running-stat momentum: running = momentum * running + (1 - momentum) * batch */
     bnMomentum: z.number().min(0).max(1).default(0.9),
     bnEpsilon: z.number().positive().default(1e-5),
-    /** start each residual branch's last BN scale at 0 (the block starts as identity) */
+    /**
+     * start each residual branch's last BN scale at 0, so every block starts as
+     * (ReLU of) its shortcut (the reference's init_zero). The SimCLR training config
+     * turns this on by default (model.zeroInitResidual); a bare model config leaves it off.
+     */
     zeroInitResidual: z.boolean().default(false),
   })
   .strict();
@@ -69,6 +81,40 @@ export function resolveModelConfig(preset?: ModelPresetName | null, overrides: P
   }
   const base = preset ? MODEL_PRESETS[preset] : {};
   return parseModelConfig({ ...base, ...overrides });
+}
+
+/**
+ * Values that reproduce models recorded before a field existed: a model config
+ * read back from a run (run.json's `model`) that lacks one of these fields was
+ * built this way. New runs always record every field.
+ */
+export const LEGACY_MODEL_DEFAULTS = {
+  /** before the option existed the head ended in Linear(bias), no batch norm */
+  projectionOutputBatchNorm: false,
+  /** the model default, false, was always recorded; listed for completeness */
+  zeroInitResidual: false,
+} as const;
+
+/**
+ * A recorded (older) model config with the fields it lacks filled in with their
+ * legacy values (LEGACY_MODEL_DEFAULTS) rather than today's defaults. Other
+ * fields, including extra ones (depth, featureDim, params), pass through.
+ */
+export function withLegacyModelDefaults(recorded: unknown): unknown {
+  if (recorded === null || typeof recorded !== 'object' || Array.isArray(recorded)) return recorded;
+  const m = recorded as Record<string, unknown>;
+  const projection = m.projection;
+  const upgradedProjection =
+    projection !== null && typeof projection === 'object' && !Array.isArray(projection) && !('outputBatchNorm' in projection)
+      ? { ...projection, outputBatchNorm: LEGACY_MODEL_DEFAULTS.projectionOutputBatchNorm }
+      : projection === undefined
+        ? { outDim: 128, outputBatchNorm: LEGACY_MODEL_DEFAULTS.projectionOutputBatchNorm }
+        : projection;
+  return {
+    ...m,
+    projection: upgradedProjection,
+    zeroInitResidual: 'zeroInitResidual' in m ? m.zeroInitResidual : LEGACY_MODEL_DEFAULTS.zeroInitResidual,
+  };
 }
 
 export function parseModelConfig(input: unknown, where = 'model'): ModelConfig {

@@ -20,12 +20,39 @@ describe('parameter counts against the published architectures', () => {
     expect(countParams(plan({ arch, stem }), ['encoder'])).toBe(n);
   });
 
-  it('projection head Linear(512,512, no bias)-BN-Linear(512,128) and a 10-way classifier', () => {
+  it('projection head Linear(512,512, no bias)-BN-ReLU-Linear(512,128, no bias)-BN(gamma only) and a 10-way classifier', () => {
     const p = plan({ arch: 'resnet18', numClasses: 10 });
+    // fc1 kernel, bn1 gamma + beta, fc2 kernel, bn2 gamma (no beta, no fc2 bias)
     expect(countParams(p, ['projection'])).toBe(512 * 512 + 2 * 512 + 512 * 128 + 128);
     expect(countParams(p, ['classifier'])).toBe(512 * 10 + 10);
+    const names = (q: typeof p) => q.params.filter((x) => x.group === 'projection').map((x) => `${x.name}:${x.role}`);
+    expect(names(p)).toEqual([
+      'projection/fc1/kernel:kernel',
+      'projection/bn1/gamma:bn_gamma',
+      'projection/bn1/beta:bn_beta',
+      'projection/bn1/moving_mean:bn_mean',
+      'projection/bn1/moving_variance:bn_variance',
+      'projection/fc2/kernel:kernel',
+      'projection/bn2/gamma:bn_gamma',
+      'projection/bn2/moving_mean:bn_mean',
+      'projection/bn2/moving_variance:bn_variance',
+    ]);
+    expect(p.params.find((x) => x.name === 'projection/bn2/gamma')!.shape).toEqual([128]);
     const wide = plan({ arch: 'resnet50', projection: { hiddenDim: 256, outDim: 64 } });
     expect(countParams(wide, ['projection'])).toBe(2048 * 256 + 2 * 256 + 256 * 64 + 64);
+  });
+
+  it('without the output batch norm: Linear(512,512, no bias)-BN-ReLU-Linear(512,128, bias), the older head', () => {
+    const p = plan({ arch: 'resnet18', projection: { outDim: 128, outputBatchNorm: false } });
+    expect(countParams(p, ['projection'])).toBe(512 * 512 + 2 * 512 + 512 * 128 + 128);
+    const proj = p.params.filter((x) => x.group === 'projection').map((x) => x.name);
+    expect(proj).toContain('projection/fc2/bias');
+    expect(proj.some((n) => n.startsWith('projection/bn2/'))).toBe(false);
+    expect(p.heads.projection.bn2).toBeNull();
+    const wide = plan({ arch: 'resnet50', projection: { hiddenDim: 256, outDim: 64, outputBatchNorm: false } });
+    expect(countParams(wide, ['projection'])).toBe(2048 * 256 + 2 * 256 + 256 * 64 + 64);
+    // the encoder is the same either way
+    expect(countParams(p, ['encoder'])).toBe(countParams(plan({ arch: 'resnet18' }), ['encoder']));
   });
 
   it('the width multiplier scales every conv (ResNet-18 x0.25 = 16/32/64/128 channels)', () => {
@@ -51,7 +78,10 @@ describe('parameter counts against the published architectures', () => {
 
 describe('model config', () => {
   it('presets resolve to the documented architectures', () => {
-    expect(resolveModelConfig('tiny')).toMatchObject({ arch: 'resnet18', width: 0.25, stem: 'cifar', bnMomentum: 0.9, projection: { outDim: 128 } });
+    expect(resolveModelConfig('tiny')).toMatchObject({ arch: 'resnet18', width: 0.25, stem: 'cifar', bnMomentum: 0.9, projection: { outDim: 128, outputBatchNorm: true } });
+    // a bare model config keeps residual branches at the usual init; the SimCLR training config turns zero-init on
+    expect(parseModelConfig({}).zeroInitResidual).toBe(false);
+    expect(parseModelConfig({ projection: { outDim: 64 } }).projection.outputBatchNorm).toBe(true);
     expect(resolveModelConfig('paper', { stem: 'imagenet' })).toMatchObject({ arch: 'resnet50', width: 1, stem: 'imagenet' });
     expect(stemForImageSize(32)).toBe('cifar');
     expect(stemForImageSize(224)).toBe('imagenet');
@@ -77,12 +107,23 @@ describe('allocated models', () => {
     expect(byName.get('encoder/layer2.0/shortcut/conv/kernel')!.variable.shape).toEqual([1, 1, 8, 16]);
     expect(byName.get('encoder/layer4.1/bn2/gamma')).toMatchObject({ role: 'bn_gamma', bnOrBias: true, trainable: true });
     expect(byName.get('encoder/layer4.1/bn2/moving_variance')).toMatchObject({ role: 'bn_variance', trainable: false });
-    expect(byName.get('projection/fc2/bias')).toMatchObject({ role: 'bias', bnOrBias: true, group: 'projection' });
+    expect(byName.has('projection/fc2/bias')).toBe(false);
+    expect(byName.has('projection/bn2/beta')).toBe(false);
+    expect(byName.get('projection/bn2/gamma')).toMatchObject({ role: 'bn_gamma', bnOrBias: true, trainable: true, group: 'projection' });
+    expect(byName.get('projection/bn2/moving_mean')).toMatchObject({ role: 'bn_mean', trainable: false, group: 'projection' });
+    expect(byName.get('projection/bn2/gamma')!.variable.shape).toEqual([128]);
     expect(byName.get('classifier/kernel')!.variable.shape).toEqual([64, 3]);
     expect(m.trainableVariables(['classifier'])).toHaveLength(2);
     const allocated = m.trainableParams().reduce((s, p) => s + p.variable.size, 0);
     expect(allocated).toBe(m.numParams());
     m.dispose();
+
+    const old = createModel({ arch: 'resnet18', width: 0.125, projection: { outDim: 16, outputBatchNorm: false } }, 1);
+    const oldNames = new Map(old.params.map((p) => [p.name, p]));
+    expect(oldNames.get('projection/fc2/bias')).toMatchObject({ role: 'bias', bnOrBias: true, group: 'projection' });
+    expect([...oldNames.keys()].some((n) => n.startsWith('projection/bn2/'))).toBe(false);
+    expect(old.trainableParams().reduce((s, p) => s + p.variable.size, 0)).toBe(old.numParams());
+    old.dispose();
   });
 
   it('ResNet-50 (paper preset) allocates 23.5M encoder parameters and He-initialised kernels', async () => {

@@ -5,10 +5,12 @@ import { batchNorm, nativeAvailable, type BnVars } from '../../src/engine/models
 
 // Float64 reference: batch norm over every axis but the last, + residual, ReLU,
 // then L = sum(out * upstream). Gradients by central finite differences of L.
+// center false: a scale-only BN (no beta variable), as the projection head's output BN.
 interface Case {
   shape: number[];
   relu: boolean;
   residual: boolean;
+  center?: boolean;
 }
 
 function rng(seed: number) {
@@ -65,11 +67,11 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 let vars = 0;
-function makeBn(c: number, gamma: Float64Array, beta: Float64Array): BnVars {
+function makeBn(c: number, gamma: Float64Array, beta: Float64Array | null): BnVars {
   const id = ++vars;
   return {
     gamma: tf.variable(tf.tensor1d(Float32Array.from(gamma)), true, `bn-test-${id}-gamma`),
-    beta: tf.variable(tf.tensor1d(Float32Array.from(beta)), true, `bn-test-${id}-beta`),
+    beta: beta ? tf.variable(tf.tensor1d(Float32Array.from(beta)), true, `bn-test-${id}-beta`) : null,
     movingMean: tf.variable(tf.fill([c], 0.25), false, `bn-test-${id}-mean`),
     movingVariance: tf.variable(tf.fill([c], 2), false, `bn-test-${id}-var`),
   };
@@ -81,6 +83,9 @@ const CASES: Case[] = [
   { shape: [2, 3, 3, 3], relu: true, residual: true },
   { shape: [6, 7], relu: true, residual: false },
   { shape: [5, 3], relu: false, residual: true },
+  // the projection head's output BN: [2N, outDim], no beta, no ReLU
+  { shape: [8, 5], relu: false, residual: false, center: false },
+  { shape: [3, 2, 2, 4], relu: true, residual: true, center: false },
 ];
 
 describe('batch norm: fused native kernels vs composed ops vs float64', () => {
@@ -95,6 +100,7 @@ describe('batch norm: fused native kernels vs composed ops vs float64', () => {
   CASES.forEach((cs, ci) => {
     for (const kind of ['fused', 'composed'] as const) {
       it(`${kind} ${JSON.stringify(cs)}: output, running stats, dx, dgamma, dbeta, dresidual`, async () => {
+        const center = cs.center ?? true;
         const r = rng(50 + ci);
         const c = cs.shape[cs.shape.length - 1]!;
         const size = cs.shape.reduce((a, b) => a * b, 1);
@@ -102,16 +108,17 @@ describe('batch norm: fused native kernels vs composed ops vs float64', () => {
         const f32 = (n: number, scale: number, shift = 0) => Float64Array.from(Float32Array.from({ length: n }, () => r() * scale + shift));
         const x = f32(size, 6, 1.5);
         const gamma = f32(c, 1, 1);
-        const beta = f32(c, 1);
+        // no beta: the reference uses an offset of exactly 0
+        const beta = center ? f32(c, 1) : new Float64Array(c);
         const res = cs.residual ? f32(size, 2) : null;
         const up = f32(size, 2);
         const eps = 1e-3;
         const momentum = 0.8;
-        const bn = makeBn(c, gamma, beta);
+        const bn = makeBn(c, gamma, center ? beta : null);
         const xv = tf.variable(tf.tensor(Float32Array.from(x), cs.shape), true, `bn-test-x-${ci}-${kind}`);
         const rv = res ? tf.variable(tf.tensor(Float32Array.from(res), cs.shape), true, `bn-test-r-${ci}-${kind}`) : null;
         const upT = tf.tensor(Float32Array.from(up), cs.shape);
-        const varList = [xv, bn.gamma, bn.beta, ...(rv ? [rv] : [])];
+        const varList = [xv, bn.gamma, ...(bn.beta ? [bn.beta] : []), ...(rv ? [rv] : [])];
         const before = tf.memory().numTensors;
         let y!: tf.Tensor;
         const { value, grads } = tf.variableGrads(() => {
@@ -131,7 +138,9 @@ describe('batch norm: fused native kernels vs composed ops vs float64', () => {
         const loss = (xx: Float64Array, gg: Float64Array = gamma, bb: Float64Array = beta, rr: Float64Array | null = res) => refLoss(xx, c, gg, bb, rr, cs.relu, eps, up);
         expectClose(await grads[xv.name]!.data(), fdGrad((v) => loss(v), x), 1e-4, 'dx');
         expectClose(await grads[bn.gamma.name]!.data(), fdGrad((v) => loss(x, v), gamma), 1e-4, 'dgamma');
-        expectClose(await grads[bn.beta.name]!.data(), fdGrad((v) => loss(x, gamma, v), beta), 1e-4, 'dbeta');
+        if (bn.beta) expectClose(await grads[bn.beta.name]!.data(), fdGrad((v) => loss(x, gamma, v), beta), 1e-4, 'dbeta');
+        // exactly the variables passed in get gradients: a scale-only BN has no offset to train
+        expect(Object.keys(grads).sort()).toEqual(varList.map((vv) => vv.name).sort());
         if (rv) expectClose(await grads[rv.name]!.data(), fdGrad((v) => loss(x, gamma, beta, v), res!), 1e-4, 'dresidual');
         tf.dispose([value, y, ...Object.values(grads)]);
         expect(tf.memory().numTensors).toBe(before);
@@ -148,7 +157,7 @@ describe('batch norm: fused native kernels vs composed ops vs float64', () => {
         });
         expectClose(await ye.data(), expectedEval, 1e-5, 'eval y');
         expectClose(await bn.movingMean.data(), runMean, 0, 'moving_mean after eval');
-        tf.dispose([ye, xv, upT, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance, ...(rv ? [rv] : [])]);
+        tf.dispose([ye, xv, upT, bn.gamma, ...(bn.beta ? [bn.beta] : []), bn.movingMean, bn.movingVariance, ...(rv ? [rv] : [])]);
       });
     }
   });
@@ -156,6 +165,6 @@ describe('batch norm: fused native kernels vs composed ops vs float64', () => {
   it('refuses training mode on a batch of one, saying why', () => {
     const bn = makeBn(2, new Float64Array([1, 1]), new Float64Array([0, 0]));
     expect(() => batchNorm(tf.zeros([1, 2, 2, 2]), bn, { training: true, momentum: 0.9, epsilon: 1e-5, fused: true })).toThrow(/at least 2 samples/);
-    tf.dispose([bn.gamma, bn.beta, bn.movingMean, bn.movingVariance]);
+    tf.dispose([bn.gamma, bn.beta!, bn.movingMean, bn.movingVariance]);
   });
 });

@@ -11,7 +11,10 @@
  *
  *   Model
  *     encode(x: Tensor4D NHWC float32, training): Tensor2D h [B, featureDim]
- *     project(h, training): Tensor2D z [B, projection.outDim]      Linear(no bias)-BN-ReLU-Linear(bias)
+ *     project(h, training): Tensor2D z [B, projection.outDim]
+ *       projection.outputBatchNorm (default, the reference head):
+ *         Linear(no bias)-BN-ReLU-Linear(no bias)-BN(gamma only: no beta, z = gamma * standardised)
+ *       else: Linear(no bias)-BN-ReLU-Linear(bias)
  *     classify(h): Tensor2D logits [B, numClasses]                  only when config.numClasses is set
  *     forward(x, training): { h, z }
  *     training = true: batch norm uses the statistics of the whole batch passed in (so pass both
@@ -33,11 +36,18 @@
  *
  *   Names: encoder/stem/conv/kernel, encoder/stem/bn/{gamma,beta,moving_mean,moving_variance},
  *     encoder/layer<s>.<i>/conv<j>/kernel, .../bn<j>/..., .../shortcut/conv/kernel, .../shortcut/bn/...,
- *     projection/fc1/kernel, projection/bn1/..., projection/fc2/{kernel,bias}, classifier/{kernel,bias}.
+ *     projection/fc1/kernel, projection/bn1/..., then with the output BN projection/fc2/kernel and
+ *     projection/bn2/{gamma,moving_mean,moving_variance} (no beta: not a variable at all, so optimisers
+ *     and checkpoints never see one), without it projection/fc2/{kernel,bias}; classifier/{kernel,bias}.
+ *     zeroInitResidual: every residual block's last BN gamma (bn2 basic, bn3 bottleneck) starts at 0.
+ *     Older checkpoints have projection/fc2/bias and no projection/bn2: load them into a model with
+ *     projection.outputBatchNorm = false (run.json read through parseRunRecord resolves to that;
+ *     setWeights says so when the two differ just there).
  *     Conv kernels are HWIO [k, k, in, out]; dense kernels [in, out].
  *
  *   planModel(config): ModelPlan, countParams(plan, groups?)   shapes and counts without allocating
  *   batchNorm(x, bnVars, { training, momentum, epsilon, fused, relu?, residual? })   the layer itself
+ *     (bnVars.beta null: scale-only BN; the fused kernel then gets a zero offset tensor, no gradient)
  *   nativeAvailable(): boolean   whether the fused kernels can run (tensorflow backend)
  *
  * Kernels

@@ -9,11 +9,15 @@ import { fusedBatchNormTrain, fusedBatchNormTrainGrad, reluGrad } from './native
  *  - composed: tfjs ops with the closed-form backward pass (any backend).
  * Each BN call can also add a residual and apply ReLU inside the same gradient
  * node, so a ResNet block's tail (BN, +shortcut, ReLU) is one node on the tape.
+ * A BN without beta (scale only, Keras center=False) normalises to gamma * xhat:
+ * the fused kernel gets a zero offset that is a plain tensor, not a variable, so
+ * nothing trains it and its gradient is dropped.
  */
 
 export interface BnVars {
   gamma: tf.Variable;
-  beta: tf.Variable;
+  /** null: no offset (scale-only batch norm) */
+  beta: tf.Variable | null;
   movingMean: tf.Variable;
   movingVariance: tf.Variable;
 }
@@ -38,15 +42,18 @@ export function batchNorm<T extends tf.Tensor>(x: T, bn: BnVars, opts: BnOptions
     throw new Error(`batch norm in training mode needs at least 2 samples per batch (got a batch of ${x.shape[0]})`);
   }
   const relu = opts.relu ?? false;
-  const inputs: tf.Tensor[] = [x, bn.gamma, bn.beta];
+  const inputs: tf.Tensor[] = [x, bn.gamma];
+  if (bn.beta) inputs.push(bn.beta);
   if (opts.residual) inputs.push(opts.residual);
-  const node = opts.fused ? fusedTrainNode(bn, opts.momentum, opts.epsilon, relu, !!opts.residual) : composedTrainNode(bn, opts.momentum, opts.epsilon, relu, !!opts.residual);
+  const flags = { relu, hasBeta: bn.beta !== null, hasResidual: !!opts.residual };
+  const node = opts.fused ? fusedTrainNode(bn, opts.momentum, opts.epsilon, flags) : composedTrainNode(bn, opts.momentum, opts.epsilon, flags);
   return node(...inputs) as T;
 }
 
 function batchNormInference<T extends tf.Tensor>(x: T, bn: BnVars, opts: BnOptions): T {
   return tf.tidy(() => {
-    let y: tf.Tensor = tf.batchNorm4d(as4d(x), bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, bn.beta as tf.Tensor1D, bn.gamma as tf.Tensor1D, opts.epsilon);
+    const offset = bn.beta ? (bn.beta as tf.Tensor1D) : undefined;
+    let y: tf.Tensor = tf.batchNorm4d(as4d(x), bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, offset, bn.gamma as tf.Tensor1D, opts.epsilon);
     if (x.rank !== 4) y = tf.reshape(y, x.shape);
     if (opts.residual) y = tf.add(y, opts.residual);
     if (opts.relu) y = tf.relu(y);
@@ -66,14 +73,25 @@ function as4d(x: tf.Tensor): tf.Tensor4D {
   return x.rank === 4 ? (x as tf.Tensor4D) : tf.reshape(x, [x.shape[0]!, 1, 1, x.shape[x.rank - 1]!]);
 }
 
-function fusedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boolean, hasResidual: boolean) {
+interface NodeFlags {
+  relu: boolean;
+  /** the node's inputs are [x, gamma, beta?, residual?] */
+  hasBeta: boolean;
+  hasResidual: boolean;
+}
+
+function fusedTrainNode(bn: BnVars, momentum: number, epsilon: number, { relu, hasBeta, hasResidual }: NodeFlags) {
   return tf.customGrad((...args: unknown[]) => {
-    const [x, gamma, beta] = args as tf.Tensor1D[];
-    const residual = hasResidual ? (args[3] as tf.Tensor) : null;
+    const [x, gamma] = args as tf.Tensor1D[];
+    const beta = hasBeta ? (args[2] as tf.Tensor1D) : null;
+    const residual = hasResidual ? (args[hasBeta ? 3 : 2] as tf.Tensor) : null;
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const shape = x!.shape;
     const x4 = as4d(x!);
-    const o = fusedBatchNormTrain(x4, gamma!, beta!, bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, epsilon, 1 - momentum);
+    // FusedBatchNormV3 always takes an offset: zeros (not a variable) for a scale-only BN
+    const offset = beta ?? tf.zeros([gamma!.shape[0]!]);
+    const o = fusedBatchNormTrain(x4, gamma!, offset, bn.movingMean as tf.Tensor1D, bn.movingVariance as tf.Tensor1D, epsilon, 1 - momentum);
+    if (!beta) offset.dispose();
     bn.movingMean.assign(o.movingMean);
     bn.movingVariance.assign(o.movingVariance);
     let y: tf.Tensor = o.y;
@@ -87,7 +105,9 @@ function fusedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boo
         let dz = as4d(dy);
         if (relu) dz = reluGrad(dz, out!);
         const [dx, dgamma, dbeta] = fusedBatchNormTrainGrad(dz, sx as tf.Tensor4D, sgamma as tf.Tensor1D, [r1!, r2!, r3!], epsilon);
-        const grads: tf.Tensor[] = [dy.rank === 4 ? dx : tf.reshape(dx, shape), dgamma, dbeta];
+        const grads: tf.Tensor[] = [dy.rank === 4 ? dx : tf.reshape(dx, shape), dgamma];
+        if (hasBeta) grads.push(dbeta);
+        else dbeta.dispose();
         if (hasResidual) grads.push(dy.rank === 4 ? dz : tf.reshape(dz, shape));
         return grads;
       },
@@ -107,10 +127,11 @@ function stagedSum(x: tf.Tensor): tf.Tensor {
   return s;
 }
 
-function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: boolean, hasResidual: boolean) {
+function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, { relu, hasBeta, hasResidual }: NodeFlags) {
   return tf.customGrad((...args: unknown[]) => {
-    const [x, gamma, beta] = args as tf.Tensor[];
-    const residual = hasResidual ? (args[3] as tf.Tensor) : null;
+    const [x, gamma] = args as tf.Tensor[];
+    const beta = hasBeta ? (args[2] as tf.Tensor) : null;
+    const residual = hasResidual ? (args[hasBeta ? 3 : 2] as tf.Tensor) : null;
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const count = x!.size / x!.shape[x!.rank - 1]!;
     const mean = tf.div(stagedSum(x!), count);
@@ -119,7 +140,8 @@ function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: 
     updateRunning(bn, mean, tf.mul(variance, count / (count - 1)), momentum);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const xhat = tf.mul(centred, invStd);
-    let y = tf.add(tf.mul(xhat, gamma!), beta!);
+    let y = tf.mul(xhat, gamma!);
+    if (beta) y = tf.add(y, beta);
     if (residual) y = tf.add(y, residual);
     if (relu) y = tf.relu(y);
     save([xhat, invStd, gamma!, y]);
@@ -132,7 +154,8 @@ function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, relu: 
         const dgamma = stagedSum(tf.mul(dz, sxhat!));
         // dx = gamma / std * (dz - mean(dz) - xhat * mean(dz * xhat))
         const dx = tf.mul(tf.mul(sgamma!, sinv!), tf.sub(tf.sub(dz, tf.div(dbeta, count)), tf.mul(sxhat!, tf.div(dgamma, count))));
-        const grads: tf.Tensor[] = [dx, dgamma, dbeta];
+        const grads: tf.Tensor[] = [dx, dgamma];
+        if (hasBeta) grads.push(dbeta);
         if (hasResidual) grads.push(dz);
         return grads;
       },

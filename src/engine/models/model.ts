@@ -44,7 +44,7 @@ export interface Model {
   readonly params: readonly Param[];
   /** encoder f: NHWC float32 images -> h [B, featureDim] (global average pooled) */
   encode(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
-  /** projection head g: h -> z [B, projectionDim] (Linear-BN-ReLU-Linear) */
+  /** projection head g: h -> z [B, projectionDim] (Linear-BN-ReLU-Linear, then BN(gamma only) when projection.outputBatchNorm) */
   project(h: tf.Tensor2D, training: boolean): tf.Tensor2D;
   /** linear classifier head: h -> logits [B, numClasses]; throws when config.numClasses is unset */
   classify(h: tf.Tensor2D): tf.Tensor2D;
@@ -66,6 +66,19 @@ export interface Model {
 }
 
 let modelCounter = 0;
+
+/** Says so when weights and model differ only in whether the projection head ends in batch norm. */
+function headHint(weights: Record<string, tf.Tensor>, model: Map<string, Param>): string {
+  const has = (n: string) => n in weights;
+  const modelHas = (n: string) => model.has(n);
+  if (has('projection/fc2/bias') && !has('projection/bn2/gamma') && modelHas('projection/bn2/gamma')) {
+    return '; the weights have the older projection head, Linear(bias) without output batch norm: build the model with projection.outputBatchNorm = false';
+  }
+  if (!has('projection/fc2/bias') && has('projection/bn2/gamma') && modelHas('projection/fc2/bias')) {
+    return '; the weights have a projection head ending in batch norm: build the model with projection.outputBatchNorm = true';
+  }
+  return '';
+}
 
 /**
  * Build a model from a (partial) config and a seed. Same config + seed gives
@@ -96,7 +109,7 @@ export function createModel(configInput: ModelConfigInput | ModelConfig, seed = 
   };
   const bnVars = (b: BnSpec): BnVars => ({
     gamma: v(`${b.name}/gamma`),
-    beta: v(`${b.name}/beta`),
+    beta: b.center ? v(`${b.name}/beta`) : null,
     movingMean: v(`${b.name}/moving_mean`),
     movingVariance: v(`${b.name}/moving_variance`),
   });
@@ -137,9 +150,10 @@ export function createModel(configInput: ModelConfigInput | ModelConfig, seed = 
 
   const project = (h: tf.Tensor2D, training: boolean): tf.Tensor2D =>
     tf.tidy(() => {
-      const { fc1, bn1, fc2 } = plan.heads.projection;
+      const { fc1, bn1, fc2, bn2 } = plan.heads.projection;
       const a = batchNorm(denseLayer(fc1, h), bnVars(bn1), { ...bnOpts(training), relu: true });
-      return denseLayer(fc2, a);
+      const z = denseLayer(fc2, a);
+      return bn2 ? batchNorm(z, bnVars(bn2), bnOpts(training)) : z;
     });
 
   const classify = (h: tf.Tensor2D): tf.Tensor2D => {
@@ -189,7 +203,7 @@ export function createModel(configInput: ModelConfigInput | ModelConfig, seed = 
         const missing = params.filter((p) => !(p.name in weights)).map((p) => p.name);
         if (missing.length) problems.push(`missing ${missing.length} variable(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
       }
-      if (problems.length) throw new Error(`setWeights: ${problems.join('; ')} (check that the checkpoint was written for this model config)`);
+      if (problems.length) throw new Error(`setWeights: ${problems.join('; ')} (check that the checkpoint was written for this model config${headHint(weights, byName)})`);
       for (const [name, t] of Object.entries(weights)) {
         const p = byName.get(name);
         if (!p) continue;

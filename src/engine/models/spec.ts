@@ -25,9 +25,14 @@ export interface ParamSpec {
 }
 
 export interface BnSpec {
-  /** prefix, e.g. encoder/layer1.0/bn1; variables are <prefix>/gamma, /beta, /moving_mean, /moving_variance */
+  /**
+   * prefix, e.g. encoder/layer1.0/bn1; variables are <prefix>/gamma, /beta (when center),
+   * /moving_mean, /moving_variance
+   */
   name: string;
   channels: number;
+  /** has an offset beta; false: scale only (Keras center=False), the output is gamma * xhat */
+  center: boolean;
 }
 
 export interface ConvSpec {
@@ -63,8 +68,11 @@ export interface DenseSpec {
 }
 
 export interface HeadPlan {
-  /** Linear(no bias) -> BN -> ReLU -> Linear(bias) */
-  projection: { fc1: DenseSpec; bn1: BnSpec; fc2: DenseSpec };
+  /**
+   * Linear(no bias) -> BN -> ReLU -> Linear(no bias) -> BN(gamma only) when bn2 is set
+   * (projection.outputBatchNorm, the reference head); else ... -> ReLU -> Linear(bias)
+   */
+  projection: { fc1: DenseSpec; bn1: BnSpec; fc2: DenseSpec; bn2: BnSpec | null };
   classifier: DenseSpec | null;
 }
 
@@ -92,7 +100,7 @@ export function planModel(config: ModelConfig): ModelPlan {
   const stem = {
     kind: config.stem,
     conv: { name: 'encoder/stem/conv', k: stemK, cin: config.inputChannels, cout: base, stride: config.stem === 'cifar' ? 1 : 2 },
-    bn: { name: 'encoder/stem/bn', channels: base },
+    bn: { name: 'encoder/stem/bn', channels: base, center: true },
   };
   const expansion = kind === 'bottleneck' ? 4 : 1;
   const blocks: BlockPlan[] = [];
@@ -114,10 +122,10 @@ export function planModel(config: ModelConfig): ModelPlan {
               { name: `${name}/conv2`, k: 3, cin: mid, cout: mid, stride },
               { name: `${name}/conv3`, k: 1, cin: mid, cout, stride: 1 },
             ];
-      const bns = convs.map((c, j) => ({ name: `${name}/bn${j + 1}`, channels: c.cout }));
+      const bns = convs.map((c, j) => ({ name: `${name}/bn${j + 1}`, channels: c.cout, center: true }));
       const shortcut =
         stride !== 1 || cin !== cout
-          ? { conv: { name: `${name}/shortcut/conv`, k: 1, cin, cout, stride }, bn: { name: `${name}/shortcut/bn`, channels: cout } }
+          ? { conv: { name: `${name}/shortcut/conv`, k: 1, cin, cout, stride }, bn: { name: `${name}/shortcut/bn`, channels: cout, center: true } }
           : null;
       blocks.push({ name, kind, convs, bns, shortcut });
       cin = cout;
@@ -125,11 +133,14 @@ export function planModel(config: ModelConfig): ModelPlan {
   });
   const featureDim = cin;
   const hidden = config.projection.hiddenDim ?? featureDim;
+  const outBn = config.projection.outputBatchNorm;
   const heads: HeadPlan = {
     projection: {
       fc1: { name: 'projection/fc1', cin: featureDim, cout: hidden, bias: false },
-      bn1: { name: 'projection/bn1', channels: hidden },
-      fc2: { name: 'projection/fc2', cin: hidden, cout: config.projection.outDim, bias: true },
+      bn1: { name: 'projection/bn1', channels: hidden, center: true },
+      // with the output BN a bias would be cancelled by its mean subtraction, and the BN has no beta
+      fc2: { name: 'projection/fc2', cin: hidden, cout: config.projection.outDim, bias: !outBn },
+      bn2: outBn ? { name: 'projection/bn2', channels: config.projection.outDim, center: false } : null,
     },
     classifier: config.numClasses ? { name: 'classifier', cin: featureDim, cout: config.numClasses, bias: true } : null,
   };
@@ -140,7 +151,7 @@ export function planModel(config: ModelConfig): ModelPlan {
     params.push({ name: `${c.name}/kernel`, shape: [c.k, c.k, c.cin, c.cout], group: 'encoder', role: 'kernel', init: { kind: 'he_normal', fan: c.k * c.k * c.cout } });
   const bn = (b: BnSpec, group: ParamGroup, zeroGamma = false) => {
     params.push({ name: `${b.name}/gamma`, shape: [b.channels], group, role: 'bn_gamma', init: { kind: zeroGamma ? 'zeros' : 'ones' } });
-    params.push({ name: `${b.name}/beta`, shape: [b.channels], group, role: 'bn_beta', init: { kind: 'zeros' } });
+    if (b.center) params.push({ name: `${b.name}/beta`, shape: [b.channels], group, role: 'bn_beta', init: { kind: 'zeros' } });
     params.push({ name: `${b.name}/moving_mean`, shape: [b.channels], group, role: 'bn_mean', init: { kind: 'zeros' } });
     params.push({ name: `${b.name}/moving_variance`, shape: [b.channels], group, role: 'bn_variance', init: { kind: 'ones' } });
   };
@@ -164,6 +175,7 @@ export function planModel(config: ModelConfig): ModelPlan {
   dense(heads.projection.fc1, 'projection');
   bn(heads.projection.bn1, 'projection');
   dense(heads.projection.fc2, 'projection');
+  if (heads.projection.bn2) bn(heads.projection.bn2, 'projection');
   if (heads.classifier) dense(heads.classifier, 'classifier');
 
   return { encoder: { stem, blocks, featureDim }, heads, params };
