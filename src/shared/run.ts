@@ -8,7 +8,8 @@
  * Imports nothing from Node or Electron.
  */
 import { z } from 'zod';
-import { trainConfigSchema } from './train-config.js';
+import { withLegacyModelDefaults } from './model-config.js';
+import { trainConfigSchema, withLegacyModelSection } from './train-config.js';
 
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -83,14 +84,25 @@ export const runRecordSchema = z.object({
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type RunDatasetInfo = z.infer<typeof runDatasetSchema>;
 
-/** Validate a parsed run.json; errors name the file and field. */
+/**
+ * Validate a parsed run.json; errors name the file and field. Fields a newer
+ * version added to the recorded training config (config.model) and resolved
+ * model (model) are filled with the values older runs were built with, not
+ * today's defaults, so an old run reloads (and resumes) as the same model.
+ */
 export function parseRunRecord(raw: unknown, file = 'run.json'): RunRecord {
-  const r = runRecordSchema.safeParse(raw);
+  const r = runRecordSchema.safeParse(withLegacyFields(raw));
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
     throw new Error(`${file}: not a valid run record:\n  ${lines.join('\n  ')}`);
   }
   return r.data;
+}
+
+function withLegacyFields(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const r = raw as Record<string, unknown>;
+  return { ...r, config: withLegacyModelSection(r.config), model: withLegacyModelDefaults(r.model) };
 }
 
 /** One line of metrics.jsonl. */

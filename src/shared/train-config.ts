@@ -30,8 +30,37 @@ export const modelSectionSchema = z
     projectionDim: positiveInt.default(128),
     /** hidden size of g; by default the representation size */
     projectionHiddenDim: positiveInt.optional(),
+    /**
+     * end g with batch norm (scale, no offset) after a bias-free last Linear, as the
+     * SimCLR reference does; false: a plain Linear(bias) output layer
+     */
+    projectionOutputBatchNorm: z.boolean().default(true),
+    /** start each residual block's last BN scale at 0 (the block starts as identity), as the SimCLR reference does */
+    zeroInitResidual: z.boolean().default(true),
   })
   .strict();
+
+/**
+ * Model-section values that reproduce runs recorded before these fields existed
+ * (their run.json config lacks them): such runs were built without the output
+ * batch norm and without zero-initialised residual branches. New runs record
+ * every field, because run.json stores the config with its defaults filled in.
+ */
+export const LEGACY_MODEL_SECTION = { projectionOutputBatchNorm: false, zeroInitResidual: false } as const;
+
+/**
+ * A recorded training config (run.json's `config`) with the model-section fields
+ * it lacks set to their legacy values (LEGACY_MODEL_SECTION) instead of today's
+ * defaults, so an old run resolves to the model it was trained with. Apply it to
+ * recorded configs only: a new config without the fields gets the defaults.
+ */
+export function withLegacyModelSection(recorded: unknown): unknown {
+  if (recorded === null || typeof recorded !== 'object' || Array.isArray(recorded)) return recorded;
+  const c = recorded as Record<string, unknown>;
+  const model = c.model ?? {};
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) return recorded;
+  return { ...c, model: { ...LEGACY_MODEL_SECTION, ...model } };
+}
 
 export const optimizerSectionSchema = z
   .object({
