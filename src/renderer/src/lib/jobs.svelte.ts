@@ -28,6 +28,8 @@ export interface TrainHistory {
 }
 
 const MAX_LOG_LINES = 2000;
+/** progress event types worth a log line (train: start, epoch, knn, checkpoint, end; eval: start, done) */
+const MILESTONES = new Set(['start', 'epoch', 'knn', 'checkpoint', 'end', 'done', 'data']);
 
 export function isFinished(job: Pick<JobInfo, 'state'>): boolean {
   return FINISHED_JOB_STATES.includes(job.state);
@@ -84,8 +86,9 @@ class JobsState {
     }
   }
 
+  /** A copy, so a view holding the previous answer sees the change. */
   log(jobId: string): string[] {
-    return this.logs.get(jobId) ?? this.jobs[jobId]?.logTail ?? [];
+    return [...(this.logs.get(jobId) ?? this.jobs[jobId]?.logTail ?? [])];
   }
 
   history(jobId: string): TrainHistory {
@@ -130,14 +133,21 @@ class JobsState {
       const job = this.jobs[e.jobId];
       if (job) this.jobs[e.jobId] = { ...job, progress: e.progress, runId: job.runId ?? (typeof e.progress.runId === 'string' ? e.progress.runId : null) };
       if (job?.kind === 'train' || job?.kind === 'resume' || !job) addTrainProgress(this.history(e.jobId), e.progress);
+      // Milestones (not every step) go to the log too, so it reads as the run's story.
+      const type = (e.progress as { type?: unknown }).type;
+      if (e.progress.message && typeof type === 'string' && MILESTONES.has(type)) this.appendLog(e.jobId, e.progress.message);
       this.version++;
     } else if (e.type === 'job.log') {
-      const lines = this.logs.get(e.jobId) ?? [];
-      lines.push(e.stream === 'log' ? e.line : `[${e.stream}] ${e.line}`);
-      if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES);
-      this.logs.set(e.jobId, lines);
-      this.version++;
+      this.appendLog(e.jobId, e.stream === 'log' ? e.line : `[${e.stream}] ${e.line}`);
     }
+  }
+
+  private appendLog(jobId: string, line: string) {
+    const lines = this.logs.get(jobId) ?? [...(this.jobs[jobId]?.logTail ?? [])];
+    lines.push(line);
+    if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES);
+    this.logs.set(jobId, lines);
+    this.version++;
   }
 }
 

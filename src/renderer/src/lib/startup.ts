@@ -23,8 +23,9 @@ export async function loadBasics(): Promise<void> {
 
 /**
  * The dataset to open on start: the most recently used one that still opens,
- * else the first dataset in the cache. With neither, the Datasets view shows
- * how to open or import one.
+ * else the first dataset in the cache, else the first dataset the server
+ * suggests (the shared CIFAR-10 subset beside the project). With none, the
+ * Datasets view shows how to open or import one.
  */
 export async function openStartupDataset(): Promise<void> {
   const tried = new Set<string>();
@@ -37,7 +38,10 @@ export async function openStartupDataset(): Promise<void> {
     const first = datasets.find((d) => !tried.has(d.id));
     if (first && (await app.openDataset(first.id))) return;
   } catch {
-    // an empty or unreadable cache: the empty state explains what to do
+    // an empty or unreadable cache: try the suggestions
+  }
+  for (const s of app.info?.suggestedDatasets ?? []) {
+    if (await app.openDataset({ kind: 'path', path: s.path }, s.name)) return;
   }
   app.datasetError = null;
 }

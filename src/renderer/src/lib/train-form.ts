@@ -121,7 +121,7 @@ export function configToForm(c: TrainConfigInput, fallbackDataset: string): { fo
     pipeline: designer,
     form: {
       ...f,
-      runName: c.runName ? `${c.runName} (clone)` : '',
+      runName: c.runName ?? '',
       trainLimit: s(c.trainLimit),
       modelPreset: c.model?.preset ?? 'tiny',
       width: s(c.model?.width),
