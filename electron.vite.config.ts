@@ -28,6 +28,8 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') })],
     build: {
+      // electron-vite leaves bundles unminified; the renderer is also served over HTTP in server mode.
+      minify: true,
       rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') },
     },
   },
