@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_METHODS, type ApiMethod } from './api-methods.js';
 import {
+  BUILTIN_DATASET_IDS,
   datasetListEntrySchema,
   datasetRefSchema,
   datasetSummarySchema,
@@ -143,7 +144,7 @@ export type AugmentPreviewDto = z.infer<typeof AugmentPreviewSchema>;
 
 // ---------------------------------------------------------------- jobs
 
-export const JOB_KINDS = ['train', 'resume', 'eval', 'embed', 'selftest'] as const;
+export const JOB_KINDS = ['train', 'resume', 'eval', 'embed', 'selftest', 'dataset'] as const;
 export const JobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
@@ -184,12 +185,36 @@ export const SelftestConfigSchema = z
   })
   .strict();
 
+/**
+ * Get a dataset into the cache (src/engine/data): a builtin id (cifar10, cifar100, cifar100-coarse,
+ * fashion-mnist) is downloaded (resuming, MD5-checked) and imported; anything else (a path in an
+ * allowed folder) is imported. Progress is the engine's DatasetProgress (phase, file, done, total,
+ * bytesPerSecond, etaSeconds) plus the common fields. `mirror` fetches builtin files from
+ * `<baseUrl>/<file name>` instead of the official host, with that mirror's own MD5s when given.
+ */
+export const DatasetJobConfigSchema = z
+  .object({
+    dataset: DatasetArgSchema,
+    mirror: z
+      .object({
+        baseUrl: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL'),
+        /** file name -> MD5 (hex) for the mirror's files; files not named keep the published MD5 */
+        md5: z.record(z.string().min(1).max(200), z.string().regex(/^[0-9a-fA-F]{32}$/, 'an MD5 in hex')).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type DatasetJobConfig = z.input<typeof DatasetJobConfigSchema>;
+export const DOWNLOADABLE_DATASETS = BUILTIN_DATASET_IDS;
+
 export const JobStartRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), config: trainConfigSchema, label: z.string().max(200).optional() }).strict(),
   z.object({ kind: z.literal('resume'), config: ResumeConfigSchema, label: z.string().max(200).optional() }).strict(),
   z.object({ kind: z.literal('eval'), config: EvalConfigSchema, label: z.string().max(200).optional() }).strict(),
   z.object({ kind: z.literal('embed'), config: EmbedConfigSchema, label: z.string().max(200).optional() }).strict(),
   z.object({ kind: z.literal('selftest'), config: SelftestConfigSchema, label: z.string().max(200).optional() }).strict(),
+  z.object({ kind: z.literal('dataset'), config: DatasetJobConfigSchema, label: z.string().max(200).optional() }).strict(),
 ]);
 export type JobStartRequest = z.input<typeof JobStartRequestSchema>;
 

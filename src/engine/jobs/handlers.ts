@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, type DatasetProgress } from '../../shared/dataset.js';
 import type { EmbedProgress, ProjectionMeta } from '../../shared/embed.js';
-import { apiMethods, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
+import { apiMethods, DatasetJobConfigSchema, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
 import { trainConfigSchema } from '../../shared/train-config.js';
 import type { EvalEvent } from '../eval/evaluate.js';
 import type { TrainEvent } from '../train/events.js';
@@ -100,6 +101,26 @@ export function embedProgress(e: EmbedProgress, runId: string): JobProgress {
     fraction: e.total ? Math.min(1, e.done / e.total) : undefined,
     ...(e.etaMs !== undefined ? { etaSeconds: e.etaMs / 1000 } : {}),
     message: `${EMBED_STAGES[e.stage]} ${e.done}/${e.total}${e.kl !== undefined ? `, KL ${e.kl.toFixed(3)}` : ''}`,
+  };
+}
+
+const DATASET_PHASES: Record<DatasetProgress['phase'], string> = { download: 'downloading', verify: 'verifying', extract: 'extracting', read: 'reading', decode: 'decoding', cache: 'caching' };
+
+function mib(n: number): string {
+  return `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
+/** A dataset download/import event as job progress: bytes, rate and ETA while downloading. */
+export function datasetProgress(e: DatasetProgress): JobProgress {
+  const bytes = e.phase === 'download' || e.phase === 'verify';
+  const amount = bytes ? `${mib(e.done)}${e.total !== null ? ` of ${mib(e.total)}` : ''}` : `${e.done}${e.total !== null ? `/${e.total}` : ''}`;
+  const rate = e.bytesPerSecond !== undefined ? `, ${mib(e.bytesPerSecond)}/s` : '';
+  const { etaSeconds, ...rest } = e;
+  return {
+    ...rest,
+    fraction: e.total ? Math.min(1, e.done / e.total) : undefined,
+    ...(typeof etaSeconds === 'number' ? { etaSeconds } : {}),
+    message: `${DATASET_PHASES[e.phase]} ${e.file}: ${amount}${rate}`,
   };
 }
 
@@ -296,5 +317,19 @@ export function createHandlers(): HandlerTable {
       return { runId, name: out.name, projection: path.basename(out.projectionFile), count: out.count, kl: out.kl, seconds: out.seconds };
     }),
     [jobMethod('selftest')]: handler(SelftestConfigSchema, selftestJob),
+    [jobMethod('dataset')]: handler(DatasetJobConfigSchema, async (c, ctx) => {
+      const d = await data();
+      const opts = { dataRoot: ctx.env.dataRoot, signal: ctx.signal, onProgress: (e: DatasetProgress) => ctx.onProgress(datasetProgress(e)) };
+      if (typeof c.dataset === 'string' && (BUILTIN_DATASET_IDS as readonly string[]).includes(c.dataset)) {
+        const id = c.dataset as BuiltinDatasetId;
+        const md5 = c.mirror?.md5;
+        const sources = md5 ? { [id]: { files: d.SOURCES[id].files.map((f) => ({ ...f, md5: md5[f.name] ?? f.md5 })) } } : undefined;
+        const r = await d.downloadDataset(id, { ...opts, ...(c.mirror ? { baseUrl: c.mirror.baseUrl } : {}), ...(sources ? { sources } : {}) });
+        return { datasetId: r.dataset.id, downloads: r.downloads, summary: d.datasetSummary(r.dataset) };
+      }
+      if (c.mirror) throw new ApiCallError('bad_request', `config.mirror: only builtin datasets are downloaded (${BUILTIN_DATASET_IDS.join(', ')})`);
+      const r = await d.importDataset(c.dataset, opts);
+      return { datasetId: r.dataset.id, downloads: [], summary: d.datasetSummary(r.dataset) };
+    }),
   };
 }
