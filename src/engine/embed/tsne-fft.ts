@@ -17,7 +17,10 @@
  * Lagrange interpolation) and is checked against the exact gradient in the
  * tests. The approximation of sum_j K(yi,yj)(yi - yj) is consistent: the same
  * interpolated kernel multiplies y_i and y_j, so the interpolation error does
- * not grow with the size of the coordinates.
+ * not grow with the size of the coordinates. Only the total of phi1 is needed
+ * (Z = sum_i phi1(i) - n), and it is read off the spectrum by Parseval, so
+ * three grids are transformed back, not four. The attraction visits each
+ * pair of the kNN graph once and applies the force to both ends.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fft2d, fft2dCost, isSmooth, type Fft2dPlan } from './fft.js';
