@@ -131,7 +131,9 @@ export async function openPage(browser: Browser, url: string, opts: { dark?: boo
  * photos in it is often over half a megabyte).
  */
 export async function shot(page: Page, name: string, opts: { keepScroll?: boolean } = {}): Promise<string> {
-  const dir = path.join(ROOT, 'docs', 'screenshots');
+  // Only a deliberate run (SIMCLR_SCREENSHOTS=1) replaces the committed pictures;
+  // ordinary test runs write them under out/ so the work tree stays clean.
+  const dir = process.env.SIMCLR_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'screenshots') : path.join(ROOT, 'out', 'e2e-screenshots');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
   if (!opts.keepScroll) await page.locator('#main').evaluate((el) => el.scrollTo(0, 0));
