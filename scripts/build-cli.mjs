@@ -7,6 +7,8 @@ await build({
   entryPoints: { cli: 'src/server/cli-entry.ts' },
   outdir: 'out/cli',
   bundle: true,
+  // Shared chunks, so a command's dependencies load only when it runs.
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',

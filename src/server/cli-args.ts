@@ -15,8 +15,5 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command
 export type CommandRun = (argv: string[]) => Promise<number | void>;
 
 export interface Command {
-  summary: string;
   run: CommandRun;
-  /** internal commands (the engine worker) are left out of --help */
-  hidden?: boolean;
 }

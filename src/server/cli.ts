@@ -1,24 +1,49 @@
-import { backendCommand } from './commands/backend.js';
-import { trainCommand } from './commands/train.js';
-import { datasetsCommand } from './commands/datasets.js';
-import { serveCommand } from './commands/serve.js';
-import { workerCommand } from './commands/worker.js';
-import { runsCommand } from './commands/runs.js';
-import { evalCommand } from './commands/eval.js';
-import { embedCommand } from './commands/embed.js';
 import { UsageError, type Command } from './cli-args.js';
 import { version } from './version.js';
 
+interface CommandEntry {
+  summary: string;
+  /** internal commands (the engine worker) are left out of --help */
+  hidden?: boolean;
+  /** loaded on use: most commands pull in TensorFlow, which `--help` or `runs list` need not wait for */
+  load: () => Promise<Command>;
+}
+
 // One entry per subcommand; each lives in ./commands/<name>.ts.
-const commands: Record<string, Command> = {
-  backend: backendCommand,
-  train: trainCommand,
-  datasets: datasetsCommand,
-  serve: serveCommand,
-  worker: workerCommand,
-  runs: runsCommand,
-  eval: evalCommand,
-  embed: embedCommand,
+const commands: Record<string, CommandEntry> = {
+  backend: {
+    summary: 'show the compute backend this machine would use (--backend to override, --json)',
+    load: async () => (await import('./commands/backend.js')).backendCommand,
+  },
+  datasets: {
+    summary: 'datasets: list | import <path> | download <id> | info <id|path> | verify <id|file> (--data-root)',
+    load: async () => (await import('./commands/datasets.js')).datasetsCommand,
+  },
+  train: {
+    summary: 'pretrain an encoder with SimCLR (config file and/or flags; --resume RUN_DIR)',
+    load: async () => (await import('./commands/train.js')).trainCommand,
+  },
+  eval: {
+    summary: 'evaluate a run: linear, kNN, fine-tuning, baselines, transfer; print the reproduction report',
+    load: async () => (await import('./commands/eval.js')).evalCommand,
+  },
+  embed: {
+    summary: 'embed a run (or raw pixels) with t-SNE or UMAP, with a thumbnail atlas for the projector',
+    load: async () => (await import('./commands/embed.js')).embedCommand,
+  },
+  runs: {
+    summary: 'list, show, compare, tag, delete/restore, export/import training runs',
+    load: async () => (await import('./commands/runs.js')).runsCommand,
+  },
+  serve: {
+    summary: 'serve the workbench UI and API to a browser (--port, --host, --data-root, --dataset-dir, --open, --allow-remote)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  worker: {
+    summary: 'internal: engine worker process for `serve` (started by the server, not by hand)',
+    hidden: true,
+    load: async () => (await import('./commands/worker.js')).workerCommand,
+  },
 };
 
 function usage(): string {
@@ -44,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return (await command.run(rest)) ?? 0;
+    return (await (await command.load()).run(rest)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`simclr-workbench ${err.message}`);

@@ -2,7 +2,6 @@ import { initBackend } from '../../engine/backend/index.js';
 import { parse, type Command } from '../cli-args.js';
 
 export const backendCommand: Command = {
-  summary: 'show the compute backend this machine would use (--backend to override, --json)',
   async run(argv) {
     const { values } = parse('backend', argv, { backend: { type: 'string' }, json: { type: 'boolean' } }, false);
     const info = await initBackend(values.backend);

@@ -163,7 +163,6 @@ async function verify(argv: string[]): Promise<number> {
 const SUB: Record<string, (argv: string[]) => Promise<number>> = { list, import: importCmd, download, info, verify };
 
 export const datasetsCommand: Command = {
-  summary: 'datasets: list | import <path> | download <id> | info <id|path> | verify <id|file> (--data-root)',
   async run(argv) {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {

@@ -115,7 +115,6 @@ function report(r: EmbedOutcome): string {
 }
 
 export const embedCommand: Command = {
-  summary: 'embed a run (or raw pixels) with t-SNE or UMAP, with a thumbnail atlas for the projector',
   async run(argv) {
     const { values, positionals } = parse('embed', argv, OPTIONS);
     if (values.help) {

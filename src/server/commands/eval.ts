@@ -130,7 +130,6 @@ function printer(json: boolean): (e: EvalEvent) => void {
 }
 
 export const evalCommand: Command = {
-  summary: 'evaluate a run: linear, kNN, fine-tuning, baselines, transfer; print the reproduction report',
   async run(argv) {
     const { values, positionals } = parse('eval', argv, OPTIONS);
     if (values.help) {

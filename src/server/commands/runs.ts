@@ -34,7 +34,6 @@ function listTable(runs: RunSummary[]): string {
 }
 
 export const runsCommand: Command = {
-  summary: 'list, show, compare, tag, delete/restore, export/import training runs',
   async run(argv) {
     const [action, ...rest] = argv;
     if (!action || action === '--help' || action === 'help') {

@@ -41,7 +41,6 @@ export function openBrowser(url: string, log: (line: string) => void = console.e
 }
 
 export const serveCommand: Command = {
-  summary: 'serve the workbench UI and API to a browser (--port, --host, --data-root, --dataset-dir, --open, --allow-remote)',
   async run(argv) {
     const { values } = parse(
       'serve',

@@ -207,7 +207,6 @@ export class ProgressPrinter {
 }
 
 export const trainCommand: Command = {
-  summary: 'pretrain an encoder with SimCLR (config file and/or flags; --resume RUN_DIR)',
   async run(argv) {
     const { values } = parse('train', argv, OPTIONS, false);
     if (values.help) {

@@ -7,8 +7,6 @@ import { UsageError, type Command } from '../cli-args.js';
  * It serves the job protocol over the IPC channel until told to shut down.
  */
 export const workerCommand: Command = {
-  summary: 'internal: engine worker process for `serve` (started by the server, not by hand)',
-  hidden: true,
   async run() {
     if (!process.send) throw new UsageError('worker: this is started by `simclr-workbench serve` over an IPC channel, not by hand');
     runWorker(nodeParentChannel(), createHandlers(), workerEnvFromProcess());
