@@ -1,3 +1,5 @@
+import { seededRandom, shuffle as shuffleInPlace } from '../data/util.js';
+
 /** Options every long-running evaluation function takes. */
 export interface ProgressOptions<E> {
   signal?: AbortSignal;
@@ -19,29 +21,10 @@ export function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-/**
- * Seeded uniform [0, 1) stream (mulberry32): splits and label subsets must be
- * the same on every machine for a given seed, independent of the backend.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher–Yates shuffle in place with the given stream. */
-export function shuffleInPlace<T>(items: T[], rand: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
+// Seeded uniform [0, 1) stream (mulberry32) and Fisher–Yates shuffle: splits and
+// label subsets must be the same on every machine for a given seed, so they use
+// the dataset layer's generator.
+export { seededRandom, shuffleInPlace };
 
 /**
  * Class-balanced seeded subset: from each class, round(fraction · count)
