@@ -16,6 +16,12 @@ import { initBackend, type BackendInfo, type BackendName } from '../src/engine/b
 import { readCifar10 } from '../src/engine/data/cifar.js';
 import type { ImageSet } from '../src/engine/data/types.js';
 import { CIFAR10_DIR } from '../test/support/shared-data.js';
+import { ntXent } from '../src/engine/loss/index.js';
+import { createModel } from '../src/engine/models/index.js';
+import { createOptimizer } from '../src/engine/optim/index.js';
+import { resolveModelConfig } from '../src/shared/model-config.js';
+
+const TRAIN_STEPS = 2;
 
 const REPS = Number(process.env.BENCH_REPS) || 5;
 const BATCHES = Number(process.env.BENCH_BATCHES) || 3;
@@ -25,12 +31,35 @@ const GOAL = 5;
 
 /**
  * The peer: SimCLR training throughput (images/s, two views each) of the same
- * backend, measured in this process. The training work fills this in (for
- * example a few steps of its loop at batch 256 on a ResNet-18); until then it
- * reports null and the lines carry no ratio against training.
+ * backend, measured in this process.
  */
-async function trainingImagesPerSecond(_backend: BackendName, _set: ImageSet): Promise<number | null> {
-  return null;
+async function trainingImagesPerSecond(backend: BackendName, set: ImageSet): Promise<number | null> {
+  // The trainer's step (forward over 2N views, NT-Xent, backward, LARS) on the
+  // default "tiny" preset at the same batch, views augmented beforehand so only
+  // training is timed: one warm-up step, then the median of TRAIN_STEPS.
+  if (backend === 'cpu') return null; // minutes per step: not a useful peer
+  const model = createModel(resolveModelConfig('tiny'), 0);
+  const opt = createOptimizer({ kind: 'lars' }, model.trainableParams());
+  const rng = Rng.fromSeed(1);
+  const idx = Array.from({ length: BATCH }, (_, i) => i % set.count);
+  const times: number[] = [];
+  try {
+    for (let s = 0; s <= TRAIN_STEPS; s++) {
+      const { view1, view2 } = augmentPair(set, idx, pipelinePreset(PRESET), rng);
+      const views = tf.concat([view1, view2]);
+      tf.dispose([view1, view2]);
+      const t0 = performance.now();
+      const { value, grads } = tf.variableGrads(() => ntXent(model.forward(views, true).z, 0.5).loss, model.trainableVariables());
+      opt.apply(grads, 0.1);
+      await value.data();
+      if (s > 0) times.push(performance.now() - t0);
+      tf.dispose([views, value, ...Object.values(grads)]);
+    }
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
+  return (1000 * BATCH) / median(times);
 }
 
 /**
