@@ -11,6 +11,7 @@ import { CIFAR10_DIR } from '../support/shared-data.js';
 const CLI = path.resolve('bin/simclr-workbench.js');
 let tmp: string;
 let env: NodeJS.ProcessEnv;
+let refLosses: Map<number, number>;
 
 type StepEvent = { type: 'step'; epoch: number; step: number; globalStep: number; loss: number };
 type Event = { type: string; runDir?: string; resumedFrom?: string | null } & Partial<Omit<StepEvent, 'type'>>;
@@ -40,7 +41,7 @@ describe('resume after SIGKILL (CLI)', () => {
     // Reference: the same config, uninterrupted.
     const ref = spawnSync(process.execPath, [CLI, ...args()], { encoding: 'utf8', env });
     expect(ref.status, ref.stderr).toBe(0);
-    const refLosses = losses(parseLines(ref.stdout));
+    refLosses = losses(parseLines(ref.stdout));
     expect(refLosses.size).toBe(18); // 3 epochs x 6 steps
 
     // Killed with SIGKILL at step 3 of epoch 2: no handler runs, nothing is cleaned up.
@@ -101,6 +102,55 @@ describe('resume after SIGKILL (CLI)', () => {
     expect(done.resumes).toHaveLength(1);
     expect(done.resumes[0]).toMatchObject({ checkpoint: 'epoch-0001', epoch: 1 });
     expect(listCheckpoints(path.join(runDir, 'checkpoints'))).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
+  });
+
+  it('resume skips a checkpoint damaged on disk and continues from the newest intact one', async () => {
+    expect(refLosses?.size).toBe(18);
+    // Killed at step 1 of epoch 3, so epoch-0001 and epoch-0002 exist.
+    const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let runDir = '';
+    let buffered = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (!line.startsWith('{')) continue;
+          const e = JSON.parse(line) as Event;
+          if (e.type === 'start') runDir = e.runDir!;
+          if (e.type === 'step' && e.epoch === 3 && e.step === 1) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it could be killed`));
+      });
+    });
+    await new Promise((r) => child.once('close', r));
+    const checkpoints = path.join(runDir, 'checkpoints');
+    expect(listCheckpoints(checkpoints)).toEqual(['epoch-0001', 'epoch-0002']);
+    // Damage the newest checkpoint's tensors (same size, different bytes).
+    const tensors = path.join(checkpoints, 'epoch-0002', 'tensors.bin');
+    const bytes = fs.readFileSync(tensors);
+    for (let i = 0; i < bytes.length; i += 97) bytes[i] = bytes[i]! ^ 0xff;
+    fs.writeFileSync(tensors, bytes);
+
+    const res = spawnSync(process.execPath, [CLI, 'train', '--resume', runDir, '--json'], { encoding: 'utf8', env });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/skipping damaged checkpoint epoch-0002/);
+    const events = parseLines(res.stdout);
+    expect(events[0]).toMatchObject({ type: 'start', resumedFrom: path.join(checkpoints, 'epoch-0001') });
+    const resumed = losses(events);
+    expect([...resumed.keys()]).toEqual(Array.from({ length: 12 }, (_, i) => i + 7));
+    for (const [step, loss] of resumed) expect(Math.abs(loss - refLosses.get(step)!), `global step ${step}`).toBeLessThan(1e-5);
+    const done = parseRunRecord(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
+    expect(done.status).toBe('completed');
+    expect(done.resumes[0]).toMatchObject({ checkpoint: 'epoch-0001', epoch: 1 });
   });
 
   it('SIGINT cancels between steps: exit 130, status cancelled', async () => {

@@ -211,6 +211,29 @@ export function latestCheckpoint(checkpointsDir: string): string | null {
   return all.length ? path.join(checkpointsDir, all[all.length - 1]!) : null;
 }
 
+/**
+ * The newest checkpoint that reads back whole (manifest and tensor checksums),
+ * trying `latest` first and then older ones, with those skipped and why. A
+ * checkpoint damaged after it was written (a disk error, a copy cut short)
+ * must not strand a run whose earlier checkpoints are intact. Null when there
+ * is none at all; an error when every one is damaged (never a silent restart).
+ */
+export function newestReadableCheckpoint(checkpointsDir: string): { checkpoint: LoadedCheckpoint; skipped: { name: string; reason: string }[] } | null {
+  const latest = latestCheckpoint(checkpointsDir);
+  const older = listCheckpoints(checkpointsDir).reverse();
+  const order = latest ? [path.basename(latest), ...older.filter((n) => n !== path.basename(latest))] : older;
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of order) {
+    try {
+      return { checkpoint: readCheckpoint(path.join(checkpointsDir, name)), skipped };
+    } catch (err) {
+      skipped.push({ name, reason: (err as Error).message });
+    }
+  }
+  if (skipped.length) throw new Error(`no readable checkpoint in ${checkpointsDir}:\n  ${skipped.map((s) => `${s.name}: ${s.reason}`).join('\n  ')}`);
+  return null;
+}
+
 /** Remove temporary directories left by a writer that was killed mid-checkpoint. */
 export function removeStaleTemps(checkpointsDir: string): void {
   let names: string[];

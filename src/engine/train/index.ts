@@ -62,6 +62,7 @@ export {
   checkpointName,
   latestCheckpoint,
   listCheckpoints,
+  newestReadableCheckpoint,
   readCheckpoint,
   writeCheckpoint,
   type CheckpointManifest,

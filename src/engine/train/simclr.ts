@@ -17,7 +17,7 @@ import { defaultDataRoot } from '../runs/paths.js';
 import type { Pipeline } from '../../shared/pipeline.js';
 import { parseRunRecord, type RunRecord } from '../../shared/run.js';
 import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
-import { latestCheckpoint, readCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { newestReadableCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainEvent, TrainResult } from './events.js';
 import { modelConfigOf, modelLabel } from './model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
@@ -132,9 +132,11 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
     if (previous) {
       writer = new RunWriter(opts.resume!, previous);
       removeStaleTemps(writer.checkpointsDir);
-      const ckDir = latestCheckpoint(writer.checkpointsDir);
-      if (ckDir) {
-        restore(readCheckpoint(ckDir), model, optimizer, state);
+      const found = newestReadableCheckpoint(writer.checkpointsDir);
+      const ckDir = found ? found.checkpoint.dir : null;
+      if (found) {
+        for (const s of found.skipped) console.warn(`resume: skipping damaged checkpoint ${s.name}: ${s.reason}`);
+        restore(found.checkpoint, model, optimizer, state);
         resumedFrom = ckDir;
       }
       writer.update({
