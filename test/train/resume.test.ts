@@ -29,6 +29,40 @@ function losses(events: Event[]): Map<number, number> {
   return new Map(events.filter((e) => e.type === 'step').map((e) => [e.globalStep!, e.loss!]));
 }
 
+/**
+ * Start the CLI training run of args() and SIGKILL it as soon as it reports
+ * the given step of the given epoch: no handler runs, nothing is cleaned up.
+ */
+async function trainUntilKilled(epoch: number, step: number): Promise<{ runDir: string; globalStep: number }> {
+  const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let runDir = '';
+  let buffered = '';
+  const globalStep = await new Promise<number>((resolve, reject) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        const e = JSON.parse(line) as Event;
+        if (e.type === 'start') runDir = e.runDir!;
+        if (e.type === 'step' && e.epoch === epoch && e.step === step) {
+          child.kill('SIGKILL');
+          resolve(e.globalStep!);
+        }
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it could be killed`));
+    });
+  });
+  await new Promise((r) => child.once('close', r));
+  expect(child.signalCode).toBe('SIGKILL');
+  return { runDir, globalStep };
+}
+
 describe('resume after SIGKILL (CLI)', () => {
   beforeAll(() => {
     if (!fs.existsSync(path.resolve('out/cli/cli.js'))) throw new Error('out/cli/cli.js is missing: run `npm run build:cli` first');
@@ -45,32 +79,7 @@ describe('resume after SIGKILL (CLI)', () => {
     expect(refLosses.size).toBe(18); // 3 epochs x 6 steps
 
     // Killed with SIGKILL at step 3 of epoch 2: no handler runs, nothing is cleaned up.
-    const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let runDir = '';
-    let buffered = '';
-    const killedAt = await new Promise<number>((resolve, reject) => {
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (!line.startsWith('{')) continue;
-          const e = JSON.parse(line) as Event;
-          if (e.type === 'start') runDir = e.runDir!;
-          if (e.type === 'step' && e.epoch === 2 && e.step === 3) {
-            child.kill('SIGKILL');
-            resolve(e.globalStep!);
-          }
-        }
-      });
-      child.on('exit', (code, signal) => {
-        if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it could be killed`));
-      });
-    });
-    await new Promise((r) => child.once('close', r));
-    expect(child.signalCode).toBe('SIGKILL');
+    const { runDir, globalStep: killedAt } = await trainUntilKilled(2, 3);
     expect(killedAt).toBe(9);
     const killed = parseRunRecord(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')));
     expect(killed.status).toBe('running'); // nobody could rewrite it; readers show 'interrupted' (dead pid)
@@ -107,31 +116,7 @@ describe('resume after SIGKILL (CLI)', () => {
   it('resume skips a checkpoint damaged on disk and continues from the newest intact one', async () => {
     expect(refLosses?.size).toBe(18);
     // Killed at step 1 of epoch 3, so epoch-0001 and epoch-0002 exist.
-    const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let runDir = '';
-    let buffered = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (!line.startsWith('{')) continue;
-          const e = JSON.parse(line) as Event;
-          if (e.type === 'start') runDir = e.runDir!;
-          if (e.type === 'step' && e.epoch === 3 && e.step === 1) {
-            child.kill('SIGKILL');
-            resolve();
-          }
-        }
-      });
-      child.on('exit', (code, signal) => {
-        if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it could be killed`));
-      });
-    });
-    await new Promise((r) => child.once('close', r));
+    const { runDir } = await trainUntilKilled(3, 1);
     const checkpoints = path.join(runDir, 'checkpoints');
     expect(listCheckpoints(checkpoints)).toEqual(['epoch-0001', 'epoch-0002']);
     // Damage the newest checkpoint's tensors (same size, different bytes).
