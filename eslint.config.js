@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/engine/**/*.ts', 'src/shared/**/*.ts', 'src/server/**/*.ts'],
+    files: ['src/engine/**/*.ts', 'src/shared/**/*.ts', 'src/server/**/*.ts', 'src/cli/**/*.ts', 'src/service/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'the engine, contract and server never import Electron' }, { name: 'electron-store', message: 'settings reach the engine as plain values' }] }],
     },

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Bundle the CLI/server (src/server/cli-entry.ts) into one ESM file. Packages stay
-// external: tfjs-node and sharp are native and must be loaded from node_modules.
+// Bundle the CLI (src/cli/entry.ts -> out/cli/cli.js) and the engine worker it
+// forks (src/cli/worker.ts -> out/cli/worker.js) as two entry points. Packages
+// stay external: tfjs-node and sharp are native and load from node_modules.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'src/server/cli-entry.ts' },
+  entryPoints: { cli: 'src/cli/entry.ts', worker: 'src/cli/worker.ts' },
   outdir: 'out/cli',
   bundle: true,
   // Shared chunks, so a command's dependencies load only when it runs.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
 import { JobHost } from '../engine/jobs/host.js';
-import { createApiService, type ApiService } from '../engine/jobs/service.js';
+import { createApiService, type ApiService } from '../service/api-service.js';
 import { EVENT_CHANNEL } from '../shared/api-methods.js';
 import { createInvokeHandler, forwardEvents, registerInvokeHandler, trustedRenderer } from './ipc.js';
 import { buildMenu } from './menu.js';

@@ -1,5 +1,5 @@
 import Store from 'electron-store';
-import type { SettingsBackend } from '../engine/jobs/settings-file.js';
+import type { SettingsBackend } from '../service/settings-file.js';
 import {
   applySettingsPatch,
   migrateSettings,

@@ -49,6 +49,7 @@ export function utilityLauncher(modulePath: string): Launcher {
       get pid() {
         return child.pid ?? null;
       },
+      commandLine: `utilityProcess.fork ${modulePath} --role=${role}`,
       send(message) {
         child.postMessage(message);
       },

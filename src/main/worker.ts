@@ -2,7 +2,7 @@
  * Entry of the engine utility process (built to out/main/worker.js and started
  * by utilityLauncher). No Electron import: the channel is process.parentPort.
  */
-import { createHandlers } from '../engine/jobs/handlers.js';
+import { createHandlers } from '../service/handlers.js';
 import { runWorker, workerEnvFromProcess, type ParentChannel } from '../engine/jobs/runner.js';
 
 interface ParentPortLike {

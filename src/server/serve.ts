@@ -4,12 +4,18 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EVENTS_PATH, TOKEN_HEADER, type ApiEnvelope, type ErrorCode } from '../shared/api.js';
+import { EVENTS_PATH, TOKEN_HEADER, type ApiEnvelope, type ApiEvent, type ErrorCode } from '../shared/api.js';
 import { JobHost } from '../engine/jobs/host.js';
 import { nodeLauncher, type NodeWorkerEntry } from '../engine/jobs/node-launcher.js';
-import { createApiService, type ApiService } from '../engine/jobs/service.js';
-import { FileSettings, type SettingsBackend } from '../engine/jobs/settings-file.js';
-import { version } from './version.js';
+import { createApiService, type ApiService } from '../service/api-service.js';
+import { FileSettings, type SettingsBackend } from '../service/settings-file.js';
+import { version } from '../service/app-version.js';
+
+/** A worker or job process that died goes to the server log with how it was started and its last lines. */
+function logCrash(event: ApiEvent, log: (line: string) => void): void {
+  if (event.type === 'worker.state' && event.state === 'crashed') log(`error: ${event.message}${event.logTail?.length ? `\n  ${event.logTail.join('\n  ')}` : ''}`);
+  else if (event.type === 'job.state' && event.job.state === 'crashed' && event.job.error) log(`error: job ${event.job.id} (${event.job.kind}): ${event.job.error.message}`);
+}
 
 export interface ServeOptions {
   /** 0 picks a free port */
@@ -310,6 +316,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const sockets = new Set<WebSocket>();
   const unsubscribe = service.subscribe((event) => {
+    logCrash(event, log);
     const text = JSON.stringify(event);
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
   });

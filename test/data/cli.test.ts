@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../src/server/cli-args.js';
-import { datasetsCommand } from '../../src/server/commands/datasets.js';
+import { UsageError } from '../../src/cli/args.js';
+import { datasetsCommand } from '../../src/cli/commands/datasets.js';
 import { startServer, tarGz, tmpDir, writeCifar10Folder, type TestServer } from './fixtures.js';
 
 const tmp = tmpDir('cli');

@@ -3,56 +3,20 @@
  * (`simclr-workbench serve` on loopback, with a temporary data root), driven
  * by Debian's Chromium through playwright-core.
  *
- * The CLI and the renderer are built into a private folder under out/ so
- * that parallel builds by other test files or developers never swap files
- * under a running server.
+ * It drives the shipped build (out/cli, out/renderer from `npm run build`,
+ * started through bin/simclr-workbench.js), never a bundle of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build as esbuild } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT, shipped } from '../support/shipped.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
 export const CIFAR10 = path.join(SHARED_DATA, 'cifar-10-batches-bin');
-
-export interface BuiltApp {
-  cli: string;
-  remove(): void;
-}
-
-/** Bundle the CLI (as `npm run build:cli`) and the renderer (as `electron-vite build`) side by side. */
-export async function buildApp(): Promise<BuiltApp> {
-  const dir = path.join(ROOT, 'out', `e2e-${process.pid}-${Date.now().toString(36)}`);
-  await esbuild({
-    entryPoints: { cli: path.join(ROOT, 'src/server/cli-entry.ts') },
-    outdir: path.join(dir, 'cli'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  const { build } = await import('vite');
-  const { svelte } = await import('@sveltejs/vite-plugin-svelte');
-  await build({
-    root: path.join(ROOT, 'src/renderer'),
-    base: './',
-    logLevel: 'warn',
-    configFile: false,
-    plugins: [svelte({ configFile: path.join(ROOT, 'svelte.config.js') })],
-    build: { outDir: path.join(dir, 'renderer'), emptyOutDir: true, minify: false, reportCompressedSize: false },
-  });
-  // The CLI reads its version from ../package.json (out/cli/ in a normal build): give it one here.
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, type: 'module', private: true }));
-  return { cli: path.join(dir, 'cli', 'cli.js'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `simclr-e2e-${prefix}-`));
@@ -66,8 +30,8 @@ export interface Served {
 }
 
 /** `simclr-workbench serve --port 0`, resolved once it prints its URL. */
-export async function serve(cli: string, opts: { dataRoot: string; datasetDirs?: string[] }): Promise<Served> {
-  const args = [cli, 'serve', '--port', '0', '--data-root', opts.dataRoot, ...(opts.datasetDirs ?? []).flatMap((d) => ['--dataset-dir', d])];
+export async function serve(opts: { dataRoot: string; datasetDirs?: string[] }): Promise<Served> {
+  const args = [shipped().bin, 'serve', '--port', '0', '--data-root', opts.dataRoot, ...(opts.datasetDirs ?? []).flatMap((d) => ['--dataset-dir', d])];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIMCLR_DATA_ROOT: opts.dataRoot } });
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {

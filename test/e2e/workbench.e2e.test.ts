@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, CHROMIUM, launchBrowser, openPage, serve, shot, tmpDir, type BuiltApp, type Served } from './harness.js';
+import { CHROMIUM, launchBrowser, openPage, serve, shot, tmpDir, type Served } from './harness.js';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 
@@ -30,7 +30,6 @@ async function isGrey(src: string): Promise<boolean> {
 if (!haveChromium) console.warn(`e2e skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 describe.skipIf(!haveChromium)('workbench in the browser (server mode)', () => {
-  let app: BuiltApp;
   let server: Served;
   let browser: Browser;
   let page: Page;
@@ -41,9 +40,8 @@ describe.skipIf(!haveChromium)('workbench in the browser (server mode)', () => {
 
   beforeAll(async () => {
     dataRoot = tmpDir('root');
-    app = await buildApp();
     // No --dataset-dir: the shared CIFAR subsets are suggested and readable on their own.
-    server = await serve(app.cli, { dataRoot });
+    server = await serve({ dataRoot });
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser, server.url));
     base = server.url.replace(/\?token=.*$/, '');
@@ -52,7 +50,6 @@ describe.skipIf(!haveChromium)('workbench in the browser (server mode)', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-    app?.remove();
     if (dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
   });
 

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/engine/backend/index.js';
 import { readCifar10, type Dataset } from '../../src/engine/data/index.js';
 import { embedRun, readAtlasIndex, readFeatures, readProjection, sampleIndices } from '../../src/engine/embed/index.js';
 import { loadEncoder, trainSimclr } from '../../src/engine/train/index.js';
-import { embedCommand } from '../../src/server/commands/embed.js';
+import { embedCommand } from '../../src/cli/commands/embed.js';
 import type { EmbedProgress } from '../../src/shared/embed.js';
 import { CIFAR10_DIR } from '../support/shared-data.js';
 

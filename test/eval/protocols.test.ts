@@ -12,8 +12,8 @@ import { encoderFeatures } from '../../src/engine/eval/features.js';
 import { readEvalReport } from '../../src/engine/eval/report.js';
 import { loadEncoder } from '../../src/engine/train/encoder.js';
 import { trainSimclr } from '../../src/engine/train/index.js';
-import { evalCommand } from '../../src/server/commands/eval.js';
-import { UsageError } from '../../src/server/cli-args.js';
+import { evalCommand } from '../../src/cli/commands/eval.js';
+import { UsageError } from '../../src/cli/args.js';
 import { reportRows, parseReportCsv, type ProtocolResult } from '../../src/shared/eval.js';
 import { CIFAR100_DIR, CIFAR10_DIR } from '../support/shared-data.js';
 

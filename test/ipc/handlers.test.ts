@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EVENT_CHANNEL, INVOKE_CHANNEL, type ApiEnvelope, type ApiEvent } from '../../src/shared/api.js';
 import { JobHost, type Launcher } from '../../src/engine/jobs/host.js';
-import { createApiService, type ApiService } from '../../src/engine/jobs/service.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
+import { createApiService, type ApiService } from '../../src/service/api-service.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
 import { createInvokeHandler, forwardEvents, MAX_IPC_PAYLOAD_BYTES, registerInvokeHandler, trustedRenderer } from '../../src/main/ipc.js';
 import { FakeIpcMain, RENDERER_INDEX, tmpDir } from '../server/harness.js';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileSettings } from '../../src/engine/jobs/settings-file.js';
+import { FileSettings } from '../../src/service/settings-file.js';
 import { DEFAULT_SETTINGS, migrateSettings, SettingsPatchSchema, WindowStateSchema } from '../../src/shared/settings.js';
 import { tmpDir } from '../server/harness.js';
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiEventSchema, apiMethods, isApiMethod, type ApiEnvelope, type ApiEvent, type JobInfo } from '../../src/shared/api.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { CIFAR10_DIR, SHARED_DATA } from '../support/shared-data.js';
-import { buildTestCli, fakeRenderer, httpClient, ipcSide, tmpDir, type Client } from '../server/harness.js';
+import { shippedWorker, fakeRenderer, httpClient, ipcSide, tmpDir, type Client } from '../server/harness.js';
 
 /**
  * The same scripted session — open a dataset, browse it, preview augmentations,
@@ -92,7 +92,7 @@ function normalize(value: unknown, roots: string[], key = ''): unknown {
   return value;
 }
 
-let cli: Awaited<ReturnType<typeof buildTestCli>>;
+const worker = shippedWorker();
 let server: RunningServer;
 const dirs: string[] = [];
 let ipcRun: Awaited<ReturnType<typeof script>>;
@@ -101,21 +101,20 @@ let ipcRoot: string;
 let httpRoot: string;
 
 beforeAll(async () => {
-  cli = await buildTestCli();
   ipcRoot = tmpDir('seq-ipc');
   httpRoot = tmpDir('seq-http');
   const renderer = fakeRenderer();
   dirs.push(ipcRoot, httpRoot, renderer);
 
   // One after the other, so the two training jobs do not compete for the CPU.
-  const ipc = ipcSide({ entry: cli.entry, dataRoot: ipcRoot, datasetDirs: [SHARED_DATA] });
+  const ipc = ipcSide({ entry: worker, dataRoot: ipcRoot, datasetDirs: [SHARED_DATA] });
   try {
     ipcRun = await script(ipc.client);
   } finally {
     await ipc.client.close();
   }
 
-  server = await startServer({ port: 0, dataRoot: httpRoot, datasetDirs: [SHARED_DATA], rendererDir: renderer, worker: cli.entry, settings: new MemorySettings(), log: () => {} });
+  server = await startServer({ port: 0, dataRoot: httpRoot, datasetDirs: [SHARED_DATA], rendererDir: renderer, worker: worker, settings: new MemorySettings(), log: () => {} });
   const http = await httpClient(server);
   try {
     httpRun = await script(http);
@@ -126,7 +125,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  cli?.remove();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiEvent, JobInfo, WorkbenchApi } from '../../src/shared/api.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
-import { buildTestCli, fakeRenderer, tmpDir } from './harness.js';
+import { shippedWorker, fakeRenderer, tmpDir } from './harness.js';
 
 /**
  * The renderer's api object with its HTTP/WebSocket transport, against a real
@@ -21,22 +21,20 @@ interface ClientModule {
 // A computed specifier: the renderer module is checked by the web tsconfig (DOM types), not this one.
 const clientPath = '../../src/renderer/src/lib/api.js';
 let client: ClientModule;
-let cli: Awaited<ReturnType<typeof buildTestCli>>;
+const worker = shippedWorker();
 let server: RunningServer;
 const dirs: string[] = [];
 
 beforeAll(async () => {
   client = (await import(/* @vite-ignore */ clientPath)) as ClientModule;
-  cli = await buildTestCli();
   const root = tmpDir('client-root');
   const renderer = fakeRenderer();
   dirs.push(root, renderer);
-  server = await startServer({ port: 0, dataRoot: root, rendererDir: renderer, worker: cli.entry, settings: new MemorySettings(), log: () => {} });
+  server = await startServer({ port: 0, dataRoot: root, rendererDir: renderer, worker: worker, settings: new MemorySettings(), log: () => {} });
 });
 
 afterAll(async () => {
   await server?.close();
-  cli?.remove();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEnvelope, ApiEvent, JobInfo } from '../../src/shared/api.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { md5, startServer as startFileServer, tarGz, writeCifar10Folder, type TestServer } from '../data/fixtures.js';
-import { buildTestCli, fakeRenderer, httpClient, tmpDir, type Client } from './harness.js';
+import { shippedWorker, fakeRenderer, httpClient, tmpDir, type Client } from './harness.js';
 
 // The `dataset` job: download a builtin dataset from a local mirror (127.0.0.1) with progress, then open it; and cancel.
 
-let cli: Awaited<ReturnType<typeof buildTestCli>>;
+const worker = shippedWorker();
 let server: RunningServer;
 let http: Client;
 let mirror: TestServer;
@@ -33,11 +33,10 @@ beforeAll(async () => {
   const archive = await tarGz(path.join(src, ARCHIVE), path.join(src, 'src'), ['cifar-10-batches-bin']);
   archiveMd5 = md5(archive);
   mirror = await startFileServer({ [ARCHIVE]: fs.readFileSync(archive) });
-  cli = await buildTestCli();
   const root = tmpDir('dsjob-root');
   const renderer = fakeRenderer();
   dirs.push(root, renderer);
-  server = await startServer({ port: 0, dataRoot: root, rendererDir: renderer, worker: cli.entry, settings: new MemorySettings(), log: () => {} });
+  server = await startServer({ port: 0, dataRoot: root, rendererDir: renderer, worker: worker, settings: new MemorySettings(), log: () => {} });
   http = await httpClient(server);
 });
 
@@ -45,7 +44,6 @@ afterAll(async () => {
   await http?.close();
   await server?.close();
   await mirror?.close();
-  cli?.remove();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 

@@ -1,39 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import WebSocket from 'ws';
 import { EVENTS_PATH, TOKEN_HEADER, type ApiEnvelope, type ApiEvent } from '../../src/shared/api.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../src/shared/api-methods.js';
 import { JobHost } from '../../src/engine/jobs/host.js';
 import { nodeLauncher, type NodeWorkerEntry } from '../../src/engine/jobs/node-launcher.js';
-import { createApiService, type ApiService } from '../../src/engine/jobs/service.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
+import { createApiService, type ApiService } from '../../src/service/api-service.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
 import { createInvokeHandler, forwardEvents, registerInvokeHandler, trustedRenderer, type InvokeEventLike } from '../../src/main/ipc.js';
 import type { RunningServer } from '../../src/server/serve.js';
+import { shipped } from '../support/shipped.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * Bundle the CLI exactly as `npm run build:cli` does, into a private folder
- * under out/ (so packages resolve from node_modules, and parallel test files
- * never overwrite each other's build). Workers are forks of this file.
+ * The engine worker that ships: out/cli/worker.js, built by `npm run build`
+ * (the pretest step). Tests fork exactly what `npm start` forks.
  */
-export async function buildTestCli(): Promise<{ entry: NodeWorkerEntry; remove(): void }> {
-  const dir = path.join(ROOT, 'out', `test-cli-${process.pid}-${randomBytes(3).toString('hex')}`);
-  await build({
-    entryPoints: { cli: path.join(ROOT, 'src/server/cli-entry.ts') },
-    outdir: dir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return { entry: { modulePath: path.join(dir, 'cli.js'), args: ['worker'] }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+export function shippedWorker(): NodeWorkerEntry {
+  return { modulePath: shipped().worker, args: [] };
 }
 
 export function tmpDir(prefix: string): string {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEnvelope, ApiEvent, JobInfo } from '../../src/shared/api.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { CIFAR10_DIR, SHARED_DATA } from '../support/shared-data.js';
-import { buildTestCli, fakeRenderer, httpClient, ipcSide, tmpDir, type Client, type IpcSide } from './harness.js';
+import { shippedWorker, fakeRenderer, httpClient, ipcSide, tmpDir, type Client, type IpcSide } from './harness.js';
 
-let cli: Awaited<ReturnType<typeof buildTestCli>>;
+const worker = shippedWorker();
 let server: RunningServer;
 let http: Client;
 let ipc: IpcSide;
@@ -22,7 +22,6 @@ function ended(client: Client, jobId: string, timeoutMs = 60_000) {
 }
 
 beforeAll(async () => {
-  cli = await buildTestCli();
   const root = tmpDir('jobs-root');
   const renderer = fakeRenderer();
   dirs.push(root, renderer);
@@ -30,7 +29,7 @@ beforeAll(async () => {
     port: 0,
     dataRoot: root,
     rendererDir: renderer,
-    worker: cli.entry,
+    worker: worker,
     settings: new MemorySettings(),
     workerEnv: { SIMCLR_WORKBENCH_TEST_HOOKS: '1' },
     log: () => {},
@@ -38,14 +37,13 @@ beforeAll(async () => {
   http = await httpClient(server);
   const ipcRoot = tmpDir('jobs-ipc');
   dirs.push(ipcRoot);
-  ipc = ipcSide({ entry: cli.entry, dataRoot: ipcRoot, datasetDirs: [SHARED_DATA], testHooks: true });
+  ipc = ipcSide({ entry: worker, dataRoot: ipcRoot, datasetDirs: [SHARED_DATA], testHooks: true });
 });
 
 afterAll(async () => {
   await http?.close();
   await server?.close();
   await ipc?.client.close();
-  cli?.remove();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -119,7 +117,7 @@ describe('job processes', () => {
   });
 
   it('keeps the crash hook off unless the host allows it', async () => {
-    const plain = ipcSide({ entry: cli.entry, dataRoot: dirs[0]!, testHooks: false });
+    const plain = ipcSide({ entry: worker, dataRoot: dirs[0]!, testHooks: false });
     try {
       const job = result<JobInfo>(await plain.client.call('jobs.start', { kind: 'selftest', config: { steps: 3, crashAtStep: 1 } }));
       const end = await ended(plain.client, job.id);
@@ -138,7 +136,7 @@ describe('the interactive worker', () => {
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
     const crashed = await ipc.client.waitFor((e) => e.type === 'worker.state' && e.state === 'crashed', 20_000, 'worker.state crashed');
-    expect(crashed).toMatchObject({ message: expect.stringMatching(/killed by SIGKILL; it restarts on the next request/) });
+    expect(crashed).toMatchObject({ message: expect.stringMatching(/killed by SIGKILL \(started as: \S+ .*worker\.js --role=interactive\); it restarts on the next request/) });
     const again = await ipc.client.call('backend.info', {});
     expect(again).toEqual(first);
     expect(ipc.host.interactivePid()).not.toBe(pid);
@@ -155,7 +153,7 @@ describe('the interactive worker', () => {
     await new Promise((r) => setTimeout(r, 300));
     process.kill(pid, 'SIGKILL');
     const r = await pending;
-    expect(r).toMatchObject({ ok: false, error: { code: 'worker_crashed', message: expect.stringContaining(`(pid ${pid}) was killed by SIGKILL`) } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'worker_crashed', message: expect.stringMatching(new RegExp(`\\(pid ${pid}\\) was killed by SIGKILL \\(started as: .*worker\\.js --role=interactive\\)`)) } });
     await ipc.client.waitFor(() => ipc.client.events.filter((e) => e.type === 'worker.state' && e.state === 'crashed').length > crashesBefore, 20_000, 'the crash event');
     expect((await ipc.client.call('runs.list', {})).ok).toBe(true);
   });

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TOKEN_HEADER, type ApiEnvelope } from '../../src/shared/api.js';
-import { MemorySettings } from '../../src/engine/jobs/settings-file.js';
-import { UsageError } from '../../src/server/cli-args.js';
-import { serveCommand } from '../../src/server/commands/serve.js';
+import { MemorySettings } from '../../src/service/settings-file.js';
+import { UsageError } from '../../src/cli/args.js';
+import { serveCommand } from '../../src/cli/commands/serve.js';
 import { isLoopback, RemoteBindRefused, startServer, type RunningServer } from '../../src/server/serve.js';
-import { buildTestCli, fakeRenderer, tmpDir } from './harness.js';
+import { shippedWorker, fakeRenderer, tmpDir } from './harness.js';
 
 let server: RunningServer;
-let cli: Awaited<ReturnType<typeof buildTestCli>>;
+const worker = shippedWorker();
 let dataRoot: string;
 let allowedDir: string;
 let outsideDir: string;
@@ -64,7 +64,6 @@ function wsStatus(url: string, headers: Record<string, string> = {}): Promise<nu
 }
 
 beforeAll(async () => {
-  cli = await buildTestCli();
   dataRoot = tmpDir('sec-root');
   allowedDir = tmpDir('sec-allowed');
   outsideDir = tmpDir('sec-outside');
@@ -72,13 +71,12 @@ beforeAll(async () => {
   // a symlink inside an allowed folder that points out of it
   fs.symlinkSync(outsideDir, path.join(allowedDir, 'escape'));
   renderer = fakeRenderer();
-  server = await startServer({ port: 0, dataRoot, datasetDirs: [allowedDir], rendererDir: renderer, worker: cli.entry, settings: new MemorySettings(), log: () => {} });
+  server = await startServer({ port: 0, dataRoot, datasetDirs: [allowedDir], rendererDir: renderer, worker: worker, settings: new MemorySettings(), log: () => {} });
   base = `http://127.0.0.1:${server.port}`;
 });
 
 afterAll(async () => {
   await server?.close();
-  cli?.remove();
   for (const d of [dataRoot, allowedDir, outsideDir, renderer]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -262,14 +260,14 @@ describe('server mode: binding', () => {
   });
 
   it('refuses a non-loopback host without --allow-remote', async () => {
-    await expect(startServer({ host: '0.0.0.0', port: 0, dataRoot, rendererDir: renderer, worker: cli.entry, log: () => {} })).rejects.toThrow(RemoteBindRefused);
+    await expect(startServer({ host: '0.0.0.0', port: 0, dataRoot, rendererDir: renderer, worker: worker, log: () => {} })).rejects.toThrow(RemoteBindRefused);
     await expect(serveCommand.run(['--host', '0.0.0.0', '--port', '0', '--data-root', dataRoot])).rejects.toThrow(UsageError);
     await expect(serveCommand.run(['--host', '0.0.0.0', '--port', '0', '--data-root', dataRoot])).rejects.toThrow(/--allow-remote/);
   });
 
   it('binds another host with --allow-remote, with a warning, and still wants the token', async () => {
     const lines: string[] = [];
-    const remote = await startServer({ host: '0.0.0.0', allowRemote: true, port: 0, dataRoot, rendererDir: renderer, worker: cli.entry, settings: new MemorySettings(), log: (l) => lines.push(l) });
+    const remote = await startServer({ host: '0.0.0.0', allowRemote: true, port: 0, dataRoot, rendererDir: renderer, worker: worker, settings: new MemorySettings(), log: (l) => lines.push(l) });
     try {
       expect(lines.join('\n')).toMatch(/WARNING: listening on 0\.0\.0\.0/);
       const res = await fetch(`http://127.0.0.1:${remote.port}/api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

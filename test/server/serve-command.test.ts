@@ -1,27 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TOKEN_HEADER } from '../../src/shared/api.js';
-import { openBrowser } from '../../src/server/commands/serve.js';
-import { buildTestCli, tmpDir } from './harness.js';
+import { openBrowser } from '../../src/cli/commands/serve.js';
+import { shipped } from '../support/shipped.js';
+import { tmpDir } from './harness.js';
 
-let cli: Awaited<ReturnType<typeof buildTestCli>>;
+const app = shipped();
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  cli = await buildTestCli();
-});
-
 afterAll(() => {
-  cli?.remove();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-describe('simclr-workbench serve (the built CLI)', () => {
+describe('simclr-workbench serve (bin/simclr-workbench.js over the shipped out/cli)', () => {
   it('prints a tokenised loopback URL, answers on it, and stops cleanly on Ctrl+C', async () => {
     const root = tmpDir('serve-cmd');
     dirs.push(root);
-    const child = spawn(process.execPath, [cli.entry.modulePath, 'serve', '--port', '0', '--data-root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [app.bin, 'serve', '--port', '0', '--data-root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -48,13 +44,13 @@ describe('simclr-workbench serve (the built CLI)', () => {
     expect(() => process.kill(jobPid, 0)).toThrow();
   });
 
-  it('keeps the worker command out of --help and refuses it when started by hand', () => {
-    const help = spawnSync(process.execPath, [cli.entry.modulePath, '--help'], { encoding: 'utf8' });
+  it('ships the worker as its own entry, which refuses to run by hand, and keeps it out of --help', () => {
+    const help = spawnSync(process.execPath, [app.bin, '--help'], { encoding: 'utf8' });
     expect(help.stdout).toContain('serve');
     expect(help.stdout).not.toMatch(/^\s+worker\s/m);
-    const worker = spawnSync(process.execPath, [cli.entry.modulePath, 'worker'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const worker = spawnSync(process.execPath, [app.worker], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(worker.status).toBe(2);
-    expect(worker.stderr).toContain('started by `simclr-workbench serve`');
+    expect(worker.stderr).toContain('that `simclr-workbench serve` forks');
   });
 
   it('--open never fails where no browser can be started', async () => {

@@ -6,6 +6,8 @@ import { FromWorkerSchema, jobMethod, type ToWorker } from './protocol.js';
 /** A started worker process, whatever started it (Electron utilityProcess, child_process.fork). */
 export interface WorkerProcess {
   readonly pid: number | null;
+  /** how it was started (program and arguments), for crash reports */
+  readonly commandLine: string;
   send(message: ToWorker): void;
   /** SIGTERM by default; SIGKILL when a cancelled job ignores the cancel */
   kill(signal?: 'SIGTERM' | 'SIGKILL'): void;
@@ -73,6 +75,11 @@ class WorkerConnection {
     return this.proc.pid;
   }
 
+  /** "the engine worker (pid N) exited with code C (started as: ...)" */
+  describeExit(code: number | null, signal: string | null): string {
+    return `the engine ${this.role === 'job' ? 'job process' : 'worker'} (pid ${this.pid ?? '?'}) ${describeExit(code, signal)} (started as: ${this.proc.commandLine})`;
+  }
+
   onOutput(listener: (stream: 'stdout' | 'stderr', line: string) => void): void {
     this.outputListeners.push(listener);
   }
@@ -85,7 +92,7 @@ class WorkerConnection {
     const id = nextId('c');
     const result = new Promise<unknown>((resolve, reject) => {
       if (this.exited) {
-        reject(new ApiCallError('worker_crashed', `the engine worker ${describeExit(this.exited.code, this.exited.signal)}`, { logTail: this.tail.tail(20) }));
+        reject(new ApiCallError('worker_crashed', this.describeExit(this.exited.code, this.exited.signal), { logTail: this.tail.tail(20) }));
         return;
       }
       this.pending.set(id, { resolve, reject, ...hooks });
@@ -152,10 +159,10 @@ class WorkerConnection {
     for (const { line } of this.tail.flush()) for (const l of this.outputListeners) l('stderr', line);
     this.exited = { code, signal };
     const logTail = this.tail.tail(20);
-    const why = `the engine ${this.role === 'job' ? 'job process' : 'worker'} (pid ${this.pid ?? '?'}) ${describeExit(code, signal)}`;
+    const why = this.describeExit(code, signal);
     for (const [id, call] of this.pending) {
       this.pending.delete(id);
-      call.reject(new ApiCallError(this.role === 'job' ? 'job_crashed' : 'worker_crashed', `${why}${logTail.length ? `; last log lines:\n${logTail.join('\n')}` : ''}`, { logTail }));
+      call.reject(new ApiCallError(this.role === 'job' ? 'job_crashed' : 'worker_crashed', `${why}${logTail.length ? `; last log lines:\n${logTail.join('\n')}` : '; it printed nothing'}`, { logTail }));
     }
     for (const l of this.exitListeners.splice(0)) l(code, signal);
   }
@@ -231,7 +238,7 @@ export class JobHost {
       if (this.closed || this.expectedExit.has(conn)) return;
       this.interactiveCrashed = true;
       const logTail = conn.tail.tail(20);
-      this.emit({ type: 'worker.state', state: 'crashed', message: `the engine worker ${describeExit(code, signal)}; it restarts on the next request`, logTail });
+      this.emit({ type: 'worker.state', state: 'crashed', message: `${conn.describeExit(code, signal)}; it restarts on the next request`, logTail });
     });
     this.interactive = conn;
     return conn;

@@ -6,20 +6,14 @@
  *                                               job processes (one per train/eval/embed job)
  *   nodeLauncher({ modulePath, args })          workers as child_process.fork (server, CLI, tests);
  *                                               the app passes a utilityProcess launcher (src/main)
- *   createApiService({ host, settings, ... })   the API of src/shared/api.ts over a host: validates
- *                                               requests and responses, checks paths, routes calls
  *
  * Both transports (Electron IPC in src/main, HTTP + WebSocket in src/server/serve.ts)
- * call ApiService.call(method, payload) and forward ApiService events.
+ * call ApiService.call(method, payload) (src/service) and forward its events.
  * Messages are plain JSON (see ./protocol.ts), so the same worker code runs in an
  * Electron utility process and a Node child process.
  */
 export { ApiCallError, toApiError } from './errors.js';
-export { createHandlers } from './handlers.js';
 export { JobHost, type JobHostOptions, type Launcher, type WorkerEvents, type WorkerProcess, type WorkerRole } from './host.js';
 export { nodeLauncher, type NodeWorkerEntry } from './node-launcher.js';
-export { PathPolicy, looksLikePath } from './paths.js';
 export { FromWorkerSchema, ToWorkerSchema, jobMethod, type FromWorker, type ToWorker } from './protocol.js';
 export { nodeParentChannel, runWorker, workerEnvFromProcess, type HandlerContext, type ParentChannel, type WorkerEnv } from './runner.js';
-export { createApiService, type ApiService, type ApiServiceOptions } from './service.js';
-export { FileSettings, MemorySettings, type SettingsBackend } from './settings-file.js';

@@ -2,9 +2,9 @@ import { fork } from 'node:child_process';
 import type { Launcher } from './host.js';
 
 export interface NodeWorkerEntry {
-  /** the script to fork: the built CLI (out/cli/cli.js) */
+  /** the script to fork: the built worker entry (out/cli/worker.js) */
   modulePath: string;
-  /** arguments that select the worker, e.g. ['worker'] */
+  /** arguments before the role flag (none for the worker entry) */
   args: string[];
   /** node flags for the child (e.g. a loader in tests) */
   execArgv?: string[];
@@ -17,9 +17,11 @@ export interface NodeWorkerEntry {
  */
 export function nodeLauncher(entry: NodeWorkerEntry): Launcher {
   return (role, env, events) => {
-    const child = fork(entry.modulePath, [...entry.args, `--role=${role}`], {
+    const args = [...entry.args, `--role=${role}`];
+    const execArgv = entry.execArgv ?? [];
+    const child = fork(entry.modulePath, args, {
       env: { ...process.env, ...env },
-      execArgv: entry.execArgv ?? [],
+      execArgv,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
@@ -33,6 +35,7 @@ export function nodeLauncher(entry: NodeWorkerEntry): Launcher {
       get pid() {
         return child.pid ?? null;
       },
+      commandLine: [process.execPath, ...execArgv, entry.modulePath, ...args].join(' '),
       send(message) {
         if (child.connected) child.send(message, (err) => err && events.output('stderr', `host: could not send to the worker: ${err.message}\n`));
       },

@@ -1,10 +1,8 @@
-import { UsageError, type Command } from './cli-args.js';
-import { version } from './version.js';
+import { UsageError, type Command } from './args.js';
+import { version } from '../service/app-version.js';
 
 interface CommandEntry {
   summary: string;
-  /** internal commands (the engine worker) are left out of --help */
-  hidden?: boolean;
   /** loaded on use: most commands pull in TensorFlow, which `--help` or `runs list` need not wait for */
   load: () => Promise<Command>;
 }
@@ -39,15 +37,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'serve the workbench UI and API to a browser (--port, --host, --data-root, --dataset-dir, --open, --allow-remote)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
-  worker: {
-    summary: 'internal: engine worker process for `serve` (started by the server, not by hand)',
-    hidden: true,
-    load: async () => (await import('./commands/worker.js')).workerCommand,
-  },
 };
 
 function usage(): string {
-  const shown = Object.entries(commands).filter(([, c]) => !c.hidden);
+  const shown = Object.entries(commands);
   const width = Math.max(...shown.map(([k]) => k.length));
   const lines = shown.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `simclr-workbench ${version}\n\nusage: simclr-workbench <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nglobal: --version, --help; SIMCLR_BACKEND=tensorflow|wasm|cpu picks the backend`;

@@ -9,7 +9,7 @@ import {
   verifyDataset,
 } from '../../engine/data/index.js';
 import { BUILTIN_DATASET_IDS, DATASET_FORMATS, type BuiltinDatasetId, type DatasetProgress, type DatasetRefInput, type DatasetSummary } from '../../shared/dataset.js';
-import { parse, UsageError, type Command } from '../cli-args.js';
+import { parse, UsageError, type Command } from '../args.js';
 
 const USAGE = `usage: simclr-workbench datasets <list|import|download|info|verify> [options]
 

@@ -3,7 +3,7 @@ import { ALL_PROTOCOLS, checkRunDir, evaluateRun, type EvalEvent } from '../../e
 import { REFERENCES } from '../../engine/eval/references.js';
 import { formatReport, readEvalReport, REPORT_FORMATS, type ReportFormat } from '../../engine/eval/report.js';
 import { EVAL_PROTOCOLS, PROTOCOL_TITLES, type EvalProtocol } from '../../shared/eval.js';
-import { parse, UsageError, type Command } from '../cli-args.js';
+import { parse, UsageError, type Command } from '../args.js';
 
 const HELP = `usage: simclr-workbench eval RUN_DIR --protocol P[,P...] [options]
        simclr-workbench eval RUN_DIR --report [--format md|csv|json]

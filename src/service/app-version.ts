@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 function findVersion(): string {
-  // Built CLI lives in out/cli/, sources in src/server/: both are two levels under the root.
+  // Built CLI lives in out/cli/, sources in src/service/: both are two levels under the root.
   for (const rel of ['../../package.json', '../package.json']) {
     try {
       const pkg = require(rel) as { name?: string; version?: string };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { trainSimclr, type TrainEvent } from '../../engine/train/index.js';
 import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../shared/train-config.js';
-import { parse, UsageError, type Command } from '../cli-args.js';
+import { parse, UsageError, type Command } from '../args.js';
 
 const HELP = `usage: simclr-workbench train [options]
        simclr-workbench train --resume RUN_DIR

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { applySettingsPatch, migrateSettings, type Settings, type SettingsPatch } from '../../shared/settings.js';
-import { SettingsPatchSchema } from '../../shared/settings.js';
+import { applySettingsPatch, migrateSettings, type Settings, type SettingsPatch } from '../shared/settings.js';
+import { SettingsPatchSchema } from '../shared/settings.js';
 
 /** Where the API reads and writes settings: electron-store in the app, a JSON file in server mode. */
 export interface SettingsBackend {

@@ -7,11 +7,11 @@ import {
   type ApiEvent,
   type ApiMethod,
   type ApiParsedRequest,
-} from '../../shared/api.js';
-import type { Settings } from '../../shared/settings.js';
-import { sharedDataDir, sharedDatasetPath } from '../data/sources.js';
-import { ApiCallError, toApiError } from './errors.js';
-import type { JobHost } from './host.js';
+} from '../shared/api.js';
+import type { Settings } from '../shared/settings.js';
+import { sharedDataDir, sharedDatasetPath } from '../engine/data/sources.js';
+import { ApiCallError, toApiError } from '../engine/jobs/errors.js';
+import type { JobHost } from '../engine/jobs/host.js';
 import { looksLikePath, PathPolicy } from './paths.js';
 import type { SettingsBackend } from './settings-file.js';
 

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, type DatasetProgress } from '../../shared/dataset.js';
-import type { EmbedProgress, ProjectionMeta } from '../../shared/embed.js';
-import { apiMethods, DatasetJobConfigSchema, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../../shared/api.js';
-import { trainConfigSchema } from '../../shared/train-config.js';
-import type { EvalEvent } from '../eval/evaluate.js';
-import type { TrainEvent } from '../train/events.js';
-import { ApiCallError } from './errors.js';
-import { jobMethod } from './protocol.js';
-import { handler, type HandlerContext, type HandlerTable } from './runner.js';
+import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, type DatasetProgress } from '../shared/dataset.js';
+import type { EmbedProgress, ProjectionMeta } from '../shared/embed.js';
+import { apiMethods, DatasetJobConfigSchema, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../shared/api.js';
+import { trainConfigSchema } from '../shared/train-config.js';
+import type { EvalEvent } from '../engine/eval/evaluate.js';
+import type { TrainEvent } from '../engine/train/events.js';
+import { ApiCallError } from '../engine/jobs/errors.js';
+import { jobMethod } from '../engine/jobs/protocol.js';
+import { handler, type HandlerContext, type HandlerTable } from '../engine/jobs/runner.js';
 import { selftestJob } from './selftest.js';
 
 /**
@@ -24,11 +24,11 @@ function req<M extends ApiMethod>(m: M): ApiMethods[M]['request'] {
 }
 
 async function data() {
-  return import('../data/index.js');
+  return import('../engine/data/index.js');
 }
 
 async function runStore(ctx: HandlerContext) {
-  const { RunStore } = await import('../runs/index.js');
+  const { RunStore } = await import('../engine/runs/index.js');
   return new RunStore(ctx.env.dataRoot);
 }
 
@@ -126,7 +126,7 @@ export function datasetProgress(e: DatasetProgress): JobProgress {
 
 /** A file in a run's embeddings folder; names are checked by the API schema (no separators). */
 async function embeddingFile(ctx: HandlerContext, runId: string, file: string) {
-  const [embed, store] = await Promise.all([import('../embed/index.js'), runStore(ctx)]);
+  const [embed, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
   const runDir = await runOp(() => (store.show(runId), store.dir(runId)));
   const full = path.join(embed.embeddingsDir(runDir), file);
   if (!fs.existsSync(full)) throw new ApiCallError('not_found', `run ${runId} has no embeddings file ${file}; compute the embedding first`);
@@ -134,7 +134,7 @@ async function embeddingFile(ctx: HandlerContext, runId: string, file: string) {
 }
 
 async function train(opts: { config?: z.output<typeof trainConfigSchema>; resume?: string }, ctx: HandlerContext) {
-  const { trainSimclr } = await import('../train/index.js');
+  const { trainSimclr } = await import('../engine/train/index.js');
   // The app's backend setting applies when the config leaves the choice to 'auto'.
   const backend = opts.config && opts.config.backend === 'auto' ? ctx.env.backend : undefined;
   const result = await trainSimclr({
@@ -149,7 +149,7 @@ async function train(opts: { config?: z.output<typeof trainConfigSchema>; resume
 export function createHandlers(): HandlerTable {
   return {
     'backend.info': handler(req('backend.info'), async (_p, ctx) => {
-      const { initBackend } = await import('../backend/index.js');
+      const { initBackend } = await import('../engine/backend/index.js');
       return initBackend(ctx.env.backend);
     }),
 
@@ -163,7 +163,7 @@ export function createHandlers(): HandlerTable {
     'datasets.image': handler(req('datasets.image'), async (p, ctx) => (await data()).handleImage(p, { dataRoot: ctx.env.dataRoot })),
 
     'augment.preview': handler(req('augment.preview'), async (p, ctx) => {
-      const [{ initBackend }, d, augment] = await Promise.all([import('../backend/index.js'), data(), import('../augment/index.js')]);
+      const [{ initBackend }, d, augment] = await Promise.all([import('../engine/backend/index.js'), data(), import('../engine/augment/index.js')]);
       await initBackend(ctx.env.backend);
       const ds = await d.openForBrowsing(p.dataset, { dataRoot: ctx.env.dataRoot });
       const set = ds.splits[p.split];
@@ -185,7 +185,7 @@ export function createHandlers(): HandlerTable {
 
     'runs.list': handler(req('runs.list'), async (p, ctx) => (await runStore(ctx)).list(p)),
     'runs.show': handler(req('runs.show'), async (p, ctx) => {
-      const [store, { readEvalReport }] = await Promise.all([runStore(ctx), import('../eval/report.js')]);
+      const [store, { readEvalReport }] = await Promise.all([runStore(ctx), import('../engine/eval/report.js')]);
       return runOp(() => {
         const detail = store.show(p.runId);
         let evalReport = null;
@@ -235,7 +235,7 @@ export function createHandlers(): HandlerTable {
     'runs.trash': handler(req('runs.trash'), async (_p, ctx) => ({ runs: (await runStore(ctx)).listTrash() })),
 
     'embeddings.list': handler(req('embeddings.list'), async (p, ctx) => {
-      const [embed, store] = await Promise.all([import('../embed/index.js'), runStore(ctx)]);
+      const [embed, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
       const runDir = await runOp(() => (store.show(p.runId), store.dir(p.runId)));
       const { files, errors } = embed.listEmbeddings(runDir);
       const projections = files
@@ -293,7 +293,7 @@ export function createHandlers(): HandlerTable {
     [jobMethod('train')]: handler(trainConfigSchema, (config, ctx) => train({ config }, ctx)),
     [jobMethod('resume')]: handler(ResumeConfigSchema, async (p, ctx) => train({ resume: (await runStore(ctx)).dir(p.runId) }, ctx)),
     [jobMethod('eval')]: handler(EvalConfigSchema, async (c, ctx) => {
-      const [{ evaluateRun }, store] = await Promise.all([import('../eval/evaluate.js'), runStore(ctx)]);
+      const [{ evaluateRun }, store] = await Promise.all([import('../engine/eval/evaluate.js'), runStore(ctx)]);
       const { runId, ...opts } = c;
       const result = await evaluateRun(store.dir(runId), {
         ...opts,
@@ -305,7 +305,7 @@ export function createHandlers(): HandlerTable {
       return { runId, results: result.results };
     }),
     [jobMethod('embed')]: handler(EmbedConfigSchema, async (c, ctx) => {
-      const [{ embedRun }, store] = await Promise.all([import('../embed/index.js'), runStore(ctx)]);
+      const [{ embedRun }, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
       const { runId, ...options } = c;
       const runDir = await runOp(() => store.dir(runId));
       const out = await embedRun(runDir, options, {

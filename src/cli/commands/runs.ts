@@ -2,7 +2,7 @@ import path from 'node:path';
 import { RUN_STATUSES } from '../../shared/run.js';
 import { RUN_SORT_KEYS, type RunSummary } from '../../shared/runs.js';
 import { defaultDataRoot, RunStore } from '../../engine/runs/index.js';
-import { parse, UsageError, type Command } from '../cli-args.js';
+import { parse, UsageError, type Command } from '../args.js';
 
 const HELP = `usage: simclr-workbench runs <action> [options]   (--data-root DIR, --json on every action)
   list [--status S] [--dataset ID] [--tag T] [--text Q] [--sort KEY] [--asc]

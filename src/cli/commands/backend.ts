@@ -1,5 +1,5 @@
 import { initBackend } from '../../engine/backend/index.js';
-import { parse, type Command } from '../cli-args.js';
+import { parse, type Command } from '../args.js';
 
 export const backendCommand: Command = {
   async run(argv) {

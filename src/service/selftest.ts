@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { SelftestConfigSchema } from '../../shared/api.js';
-import { ApiCallError, abortError } from './errors.js';
-import type { HandlerContext } from './runner.js';
+import type { SelftestConfigSchema } from '../shared/api.js';
+import { ApiCallError, abortError } from '../engine/jobs/errors.js';
+import type { HandlerContext } from '../engine/jobs/runner.js';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

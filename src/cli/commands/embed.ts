@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { embedFeaturesFile, embedPixels, embedRun, type EmbedControl, type EmbedOutcome } from '../../engine/embed/index.js';
 import type { EmbedOptionsInput, EmbedProgress } from '../../shared/embed.js';
-import { parse, UsageError, type Command } from '../cli-args.js';
+import { parse, UsageError, type Command } from '../args.js';
 
 const HELP = `usage: simclr-workbench embed RUN_DIR [options]
        simclr-workbench embed --pixels DATASET --out DIR [options]

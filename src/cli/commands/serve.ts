@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeWorkerEntry } from '../../engine/jobs/node-launcher.js';
-import { parse, UsageError, type Command } from '../cli-args.js';
-import { RemoteBindRefused, startServer } from '../serve.js';
+import { parse, UsageError, type Command } from '../args.js';
+import { RemoteBindRefused, startServer } from '../../server/serve.js';
+import { workerEntry } from '../worker-entry.js';
 
 export const DEFAULT_PORT = 8765;
 
@@ -17,14 +17,6 @@ function defaultDataRoot(): string {
 export function rendererDir(): string {
   const candidates = [fileURLToPath(new URL('../renderer', import.meta.url)), fileURLToPath(new URL('../../../out/renderer', import.meta.url))];
   return candidates.find((c) => fs.existsSync(path.join(c, 'index.html'))) ?? candidates[0]!;
-}
-
-/** How to start an engine worker: this same CLI with the hidden `worker` command. */
-export function workerEntry(): NodeWorkerEntry {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.js')) return { modulePath: self, args: ['worker'] };
-  // Running from source (tsx): fork the TypeScript entry with the same loader flags.
-  return { modulePath: fileURLToPath(new URL('../cli-entry.ts', import.meta.url)), args: ['worker'], execArgv: process.execArgv.length ? process.execArgv : ['--import', 'tsx'] };
 }
 
 /** Try to open a browser; never fail when there is none (a headless box, an SSH session). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiCallError } from './errors.js';
+import { ApiCallError } from '../engine/jobs/errors.js';
 
 function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
