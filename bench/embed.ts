@@ -2,8 +2,8 @@
  * bench/embed: t-SNE time and quality against scikit-learn's TSNE, same input,
  * same run.
  *
- *   npx tsx bench/embed.ts                 2,000, 5,000 and 10,000 points, one run each
- *   BENCH_SIZES=2000 BENCH_REPEATS=3 npx tsx bench/embed.ts
+ *   npx tsx bench/embed.ts                 2,000, 5,000 and 10,000 points, medians of 3 alternations
+ *   BENCH_SIZES=2000 BENCH_REPEATS=5 npx tsx bench/embed.ts
  *
  * Input: real CIFAR-10 images (data_batch_1 of ../shared/data), raw pixels / 255
  * reduced to 50 dimensions by PCA, the first n rows. Both sides get exactly
@@ -32,7 +32,7 @@ import { knnAccuracy, pca, pixelsOf, trustworthiness, tsne, type Points } from '
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '2000,5000,10000').split(',').map(Number);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const PERPLEXITY = 30;
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
 const DIMS = 50;
@@ -56,8 +56,19 @@ function python(): string {
   return r.stdout.trim().split('\n').at(-1)!;
 }
 
+/**
+ * The peer's environment: numpy/scikit-learn as a user runs them. The OPENBLAS_*
+ * overrides this machine sets (for old OpenBLAS builds) slow a current numpy.
+ */
+function peerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 function peer(py: string, args: string[]): Record<string, number> {
-  const r = spawnSync(py, [path.join(here, 'peers/sklearn_tsne.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(py, [path.join(here, 'peers/sklearn_tsne.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env: peerEnv() });
   if (r.status !== 0) throw new Error(`sklearn peer failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
@@ -71,9 +82,10 @@ async function ours(x: Points): Promise<Side> {
   return { wallS, cpuS: (c.user + c.system) / 1e6, kl: r.kl, coords: r.coords };
 }
 
-function sklearn(py: string, file: string, n: number, tmp: string): Side {
+function sklearn(py: string, file: string, n: number, tmp: string, threads: number): Side {
   const out = path.join(tmp, `sk-${n}.bin`);
-  const r = peer(py, ['--input', file, '--n', String(n), '--d', String(DIMS), '--perplexity', String(PERPLEXITY), '--iterations', String(ITERATIONS), '--embedding-out', out]);
+  // The same thread count as our backend: n_jobs for sklearn's neighbour search (its gradient uses OpenMP's threads).
+  const r = peer(py, ['--input', file, '--n', String(n), '--d', String(DIMS), '--perplexity', String(PERPLEXITY), '--iterations', String(ITERATIONS), '--threads', String(threads), '--embedding-out', out]);
   const buf = fs.readFileSync(out);
   return { wallS: r.seconds!, cpuS: r.cpu_seconds!, kl: r.kl!, coords: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
 }
@@ -103,9 +115,9 @@ async function main(): Promise<void> {
         // alternate which side goes first
         if ((si + rep) % 2 === 0) {
           const a = await ours(x);
-          runs.push({ ours: a, peer: sklearn(py, file, n, tmp) });
+          runs.push({ ours: a, peer: sklearn(py, file, n, tmp, info.threads) });
         } else {
-          const b = sklearn(py, file, n, tmp);
+          const b = sklearn(py, file, n, tmp, info.threads);
           runs.push({ ours: await ours(x), peer: b });
         }
       }
