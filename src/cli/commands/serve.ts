@@ -1,17 +1,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, UsageError, type Command } from '../args.js';
 import { RemoteBindRefused, startServer } from '../../server/serve.js';
+import { defaultDataRoot } from '../../engine/fs/data-root.js';
 import { workerEntry } from '../worker-entry.js';
 
 export const DEFAULT_PORT = 8765;
 
-function defaultDataRoot(): string {
-  return process.env.SIMCLR_DATA_ROOT || path.join(os.homedir(), '.simclr-workbench');
-}
 
 /** The built renderer: out/renderer beside out/cli (bundled), or the project's out/renderer (from source). */
 export function rendererDir(): string {
