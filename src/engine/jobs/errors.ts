@@ -1,5 +1,6 @@
 import type { ApiError, ErrorCode } from '../../shared/api.js';
 import { isAbortError } from '../abort.js';
+import { NotFoundError } from '../errors.js';
 
 /** An error that crosses a process or transport boundary as an ApiError. */
 export class ApiCallError extends Error {
@@ -27,6 +28,7 @@ export class ApiCallError extends Error {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiCallError) return err.toJSON();
   if (err instanceof Error) {
+    if (err instanceof NotFoundError) return { code: 'not_found', message: err.message };
     if (isAbortError(err)) return { code: 'cancelled', message: err.message || 'cancelled' };
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { code: 'not_found', message: err.message };
