@@ -32,16 +32,6 @@ async function runStore(ctx: HandlerContext) {
   return new RunStore(ctx.env.dataRoot);
 }
 
-/** The run store says `no run "x"` for a missing run: that is a 404, not an engine failure. */
-async function runOp<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Error && /^no run "/.test(err.message)) throw new ApiCallError('not_found', err.message);
-    throw err;
-  }
-}
-
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
@@ -127,7 +117,8 @@ export function datasetProgress(e: DatasetProgress): JobProgress {
 /** A file in a run's embeddings folder; names are checked by the API schema (no separators). */
 async function embeddingFile(ctx: HandlerContext, runId: string, file: string) {
   const [embed, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
-  const runDir = await runOp(() => (store.show(runId), store.dir(runId)));
+  store.show(runId); // a NotFoundError (404) for an unknown run
+  const runDir = store.dir(runId);
   const full = path.join(embed.embeddingsDir(runDir), file);
   if (!fs.existsSync(full)) throw new ApiCallError('not_found', `run ${runId} has no embeddings file ${file}; compute the embedding first`);
   return { embed, store, runDir, full };
@@ -186,57 +177,50 @@ export function createHandlers(): HandlerTable {
     'runs.list': handler(req('runs.list'), async (p, ctx) => (await runStore(ctx)).list(p)),
     'runs.show': handler(req('runs.show'), async (p, ctx) => {
       const [store, { readEvalReport }] = await Promise.all([runStore(ctx), import('../engine/eval/report.js')]);
-      return runOp(() => {
-        const detail = store.show(p.runId);
-        let evalReport = null;
-        try {
-          evalReport = readEvalReport(store.dir(p.runId));
-        } catch {
-          // an unreadable eval.json is already one of the summary's warnings
-        }
-        return { ...detail, series: store.series(p.runId), evalReport };
-      });
+      const detail = store.show(p.runId);
+      let evalReport = null;
+      try {
+        evalReport = readEvalReport(store.dir(p.runId));
+      } catch {
+        // an unreadable eval.json is already one of the summary's warnings
+      }
+      return { ...detail, series: store.series(p.runId), evalReport };
     }),
     'runs.compare': handler(req('runs.compare'), async (p, ctx) => {
       const store = await runStore(ctx);
-      return runOp(() => store.compare(p.runIds));
+      return store.compare(p.runIds);
     }),
     'runs.tag': handler(req('runs.tag'), async (p, ctx) => {
       const store = await runStore(ctx);
-      return runOp(() => store.tag(p.runId, p.add, p.remove));
+      return store.tag(p.runId, p.add, p.remove);
     }),
     'runs.annotate': handler(req('runs.annotate'), async (p, ctx) => {
       const store = await runStore(ctx);
-      return runOp(() => {
-        let annotations = store.show(p.runId).annotations;
-        if (p.name !== undefined) annotations = store.rename(p.runId, p.name);
-        if (p.notes !== undefined) annotations = store.setNotes(p.runId, p.notes);
-        return annotations;
-      });
+      let annotations = store.show(p.runId).annotations;
+      if (p.name !== undefined) annotations = store.rename(p.runId, p.name);
+      if (p.notes !== undefined) annotations = store.setNotes(p.runId, p.notes);
+      return annotations;
     }),
     'runs.clone': handler(req('runs.clone'), async (p, ctx) => {
       const store = await runStore(ctx);
-      return runOp(() => store.cloneConfig(p.runId));
+      return store.cloneConfig(p.runId);
     }),
     'runs.delete': handler(req('runs.delete'), async (p, ctx) => {
       const store = await runStore(ctx);
-      return runOp(() => {
-        store.trash(p.runId);
-        return { runId: p.runId, deleted: true as const };
-      });
+      store.trash(p.runId);
+      return { runId: p.runId, deleted: true as const };
     }),
     'runs.restore': handler(req('runs.restore'), async (p, ctx) => {
       const store = await runStore(ctx);
-      return runOp(() => {
-        store.restore(p.runId);
-        return store.show(p.runId).summary;
-      });
+      store.restore(p.runId);
+      return store.show(p.runId).summary;
     }),
     'runs.trash': handler(req('runs.trash'), async (_p, ctx) => ({ runs: (await runStore(ctx)).listTrash() })),
 
     'embeddings.list': handler(req('embeddings.list'), async (p, ctx) => {
       const [embed, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
-      const runDir = await runOp(() => (store.show(p.runId), store.dir(p.runId)));
+      store.show(p.runId); // a NotFoundError (404) for an unknown run
+      const runDir = store.dir(p.runId);
       const { files, errors } = embed.listEmbeddings(runDir);
       const projections = files
         .filter((f) => f.header.kind === 'projection')
@@ -307,7 +291,7 @@ export function createHandlers(): HandlerTable {
     [jobMethod('embed')]: handler(EmbedConfigSchema, async (c, ctx) => {
       const [{ embedRun }, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
       const { runId, ...options } = c;
-      const runDir = await runOp(() => store.dir(runId));
+      const runDir = store.dir(runId);
       const out = await embedRun(runDir, options, {
         dataRoot: ctx.env.dataRoot,
         ...(ctx.env.backend ? { backend: ctx.env.backend } : {}),

@@ -198,6 +198,18 @@ describe('server mode: payloads', () => {
     expect(errorOf(r).message).toContain('backend.info');
   });
 
+  it('answers an unknown run, dataset or job with 404 and a message naming it', async () => {
+    const run = await api('runs.show', { runId: 'no-such-run' });
+    expect(run.status).toBe(404);
+    expect(errorOf(run)).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no run "no-such-run" in .*runs list/) });
+    const dataset = await api('datasets.summary', { dataset: { kind: 'cached', id: 'no-such-dataset' } });
+    expect(dataset.status).toBe(404);
+    expect(errorOf(dataset)).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no cached dataset "no-such-dataset"/) });
+    const job = await api('jobs.status', { jobId: 'job-nope' });
+    expect(job.status).toBe(404);
+    expect(errorOf(job)).toMatchObject({ code: 'not_found', message: expect.stringMatching(/no job "job-nope"/) });
+  });
+
   it('only allows POST on the API', async () => {
     const r = await raw({ path: '/api/app.info', headers: { [TOKEN_HEADER]: server.token } });
     expect(r.status).toBe(400);

@@ -21,13 +21,15 @@ import { FASHION_MNIST_CLASSES, idxFiles, looksLikeIdxFolder, readIdxFolder } fr
 import { SOURCES, defaultDataRoot, expandHome, type DatasetSource } from './sources.js';
 import { computeStats, contentChecksum, splitTrainVal, type ValSplitOptions } from './stats.js';
 import type { Dataset, SplitName } from './types.js';
-import { hashFile, throwIfAborted } from './util.js';
+import { throwIfAborted } from '../abort.js';
+import { hashFile } from './util.js';
+import { NotFoundError } from '../errors.js';
 
 type PathRef = Extract<DatasetRef, { kind: 'path' }>;
 type Format = Dataset['format'];
 
 export interface DataOptions {
-  /** default $SIMCLR_DATA_ROOT, else ~/.simclr-workbench */
+  /** default: defaultDataRoot() */
   dataRoot?: string;
   signal?: AbortSignal;
   onProgress?: (event: DatasetProgress) => void;
@@ -342,7 +344,7 @@ export async function openDataset(refInput: string | DatasetRefInput, opts: Open
       return withVal((await readCache(file)).dataset, opts.val);
     }
   } else if (ref.kind === 'cached') {
-    throw new Error(`no cached dataset "${ref.id}" under ${path.join(root, 'datasets')}; see \`simclr-workbench datasets list\`, or import one with \`simclr-workbench datasets import <path>\``);
+    throw new NotFoundError('dataset', ref.id, `no cached dataset "${ref.id}" under ${path.join(root, 'datasets')}; see \`simclr-workbench datasets list\`, or import one with \`simclr-workbench datasets import <path>\``);
   }
   return withVal((await importDataset(ref, opts)).dataset, opts.val);
 }
@@ -455,7 +457,7 @@ export async function downloadDataset(
   id: BuiltinDatasetId,
   opts: OpenOptions & { baseUrl?: string; retries?: number } = {},
 ): Promise<ImportResult & { downloads: Array<{ file: string; bytes: number; resumedFrom: number; cached: boolean }> }> {
-  if (!(BUILTIN_DATASET_IDS as readonly string[]).includes(id)) throw new Error(`unknown dataset "${id}"; downloadable: ${BUILTIN_DATASET_IDS.join(', ')}`);
+  if (!(BUILTIN_DATASET_IDS as readonly string[]).includes(id)) throw new NotFoundError('dataset', id, `unknown dataset "${id}"; downloadable: ${BUILTIN_DATASET_IDS.join(', ')}`);
   const root = rootOf(opts);
   const src = sourceOf(id, opts);
   const downloads = [];

@@ -10,6 +10,7 @@ import {
   type ProtocolResult,
 } from '../../shared/eval.js';
 import { REFERENCES } from './references.js';
+import { NotFoundError } from '../errors.js';
 
 export const EVAL_JSON = 'eval.json';
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
@@ -30,7 +31,7 @@ export function readEvalReport(runDir: string): EvalReport | null {
  * all` keeps the protocols that finished.
  */
 export function saveResults(runDir: string, run: EvalReport['run'], results: ProtocolResult[], now = new Date()): EvalReport {
-  if (!fs.existsSync(runDir)) throw new Error(`${runDir}: no such run directory`);
+  if (!fs.existsSync(runDir)) throw new NotFoundError('run', runDir, `${runDir}: no such run directory`);
   const old = readEvalReport(runDir);
   const byKey = new Map<string, ProtocolResult>();
   for (const r of old?.results ?? []) byKey.set(resultKey(r), r);

@@ -2,6 +2,7 @@ import type { ApiError, ApiEvent, JobInfo, JobKind, JobProgress, JobState } from
 import { ApiCallError } from './errors.js';
 import { LogTail } from './log-tail.js';
 import { FromWorkerSchema, jobMethod, type ToWorker } from './protocol.js';
+import { NotFoundError } from '../errors.js';
 
 /** A started worker process, whatever started it (Electron utilityProcess, child_process.fork). */
 export interface WorkerProcess {
@@ -296,7 +297,7 @@ export class JobHost {
 
   status(jobId: string): JobInfo {
     const job = this.jobs.get(jobId);
-    if (!job) throw new ApiCallError('not_found', `no job "${jobId}" (jobs are kept until the app or server restarts)`);
+    if (!job) throw new NotFoundError('job', jobId, `no job "${jobId}" (jobs are kept until the app or server restarts)`);
     const queuePosition = this.queue.indexOf(jobId);
     if (job.conn?.pid != null) job.info.pid = job.conn.pid;
     return { ...job.info, queuePosition: queuePosition >= 0 ? queuePosition : null, logTail: job.tail.tail(LOG_LINES_IN_INFO) };

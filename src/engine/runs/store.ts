@@ -10,6 +10,7 @@ import { scanRuns } from './index-file.js';
 import { readMetrics } from './metrics.js';
 import { checkRunId, runsDir, trashDir } from './paths.js';
 import { evalAccuracies, METRICS_FILE, NOTES_FILE, readAnnotations, readRunRecord, summarizeRun } from './summary.js';
+import { NotFoundError } from '../errors.js';
 
 export interface RunDetail {
   summary: RunSummary;
@@ -44,7 +45,7 @@ export class RunStore {
 
   private existing(id: string): string {
     const dir = this.dir(id);
-    if (!fs.existsSync(path.join(dir, 'run.json'))) throw new Error(`no run "${id}" in ${this.runsRoot}`);
+    if (!fs.existsSync(path.join(dir, 'run.json'))) throw new NotFoundError('run', id, `no run "${id}" in ${this.runsRoot}; \`runs list\` shows the runs there`);
     return dir;
   }
 
@@ -142,7 +143,7 @@ export class RunStore {
 
   restore(id: string): void {
     const from = path.join(this.trashRoot, checkRunId(id));
-    if (!fs.existsSync(from)) throw new Error(`no run "${id}" in the trash (${this.trashRoot})`);
+    if (!fs.existsSync(from)) throw new NotFoundError('run', id, `no run "${id}" in the trash (${this.trashRoot}); \`runs trash\` lists it`);
     const to = this.dir(id);
     if (fs.existsSync(to)) throw new Error(`cannot restore "${id}": a run with that id exists again; rename or delete it first`);
     fs.mkdirSync(this.runsRoot, { recursive: true });
