@@ -43,6 +43,7 @@ ${flagTable([
   ['--data-root DIR', 'datasets, runs and settings', DATA_ROOT_DEFAULT_TEXT],
   ['--dataset-dir DIR', 'a folder outside the data root the UI may open datasets from (repeatable)'],
   ['--open', 'open the URL in a browser'],
+  ['--new-token', 'replace the stored API token (open tabs must then use the new URL)'],
 ])}`;
 
 const OPTIONS = {
@@ -52,6 +53,7 @@ const OPTIONS = {
   'dataset-dir': { type: 'string', multiple: true },
   open: { type: 'boolean' },
   'allow-remote': { type: 'boolean' },
+  'new-token': { type: 'boolean' },
 } as const;
 
 export const serveCommand = defineCommand(HELP, async (argv) => {
@@ -67,6 +69,7 @@ export const serveCommand = defineCommand(HELP, async (argv) => {
       port,
       host: values.host ?? '127.0.0.1',
       allowRemote: values['allow-remote'] ?? false,
+      newToken: values['new-token'] ?? false,
       dataRoot: path.resolve(values['data-root'] ?? defaultDataRoot()),
       datasetDirs,
       rendererDir: renderer,
@@ -80,7 +83,7 @@ export const serveCommand = defineCommand(HELP, async (argv) => {
   }
   if (!fs.existsSync(path.join(renderer, 'index.html'))) console.error(`warning: the UI is not built (${renderer}); the API works, the page will not: run \`npx electron-vite build\``);
   console.log(`SimCLR Workbench is serving at:\n\n    ${server.url}\n`);
-  console.log(`data root ${path.resolve(values['data-root'] ?? defaultDataRoot())}; press Ctrl+C to stop`);
+  console.log(`data root ${path.resolve(values['data-root'] ?? defaultDataRoot())}; the token stays the same across restarts (--new-token replaces it); press Ctrl+C to stop`);
   if (values.open) openBrowser(server.url);
   await new Promise<void>((resolve) => {
     const stop = () => {
