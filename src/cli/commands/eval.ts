@@ -2,7 +2,18 @@ import fs from 'node:fs';
 import { ALL_PROTOCOLS, checkRunDir, evaluateRun, type EvalEvent } from '../../engine/eval/evaluate.js';
 import { REFERENCES } from '../../engine/eval/references.js';
 import { formatReport, readEvalReport, REPORT_FORMATS, type ReportFormat } from '../../engine/eval/report.js';
-import { EVAL_PROTOCOLS, PROTOCOL_TITLES, type EvalProtocol } from '../../shared/eval.js';
+import { FINETUNE_RECIPE_TABLE, LINEAR_PROTOCOL_DESCRIPTIONS } from '../../engine/eval/recipes.js';
+import {
+  DEFAULT_FINETUNE_RECIPE,
+  DEFAULT_LINEAR_PROTOCOL,
+  EVAL_PROTOCOLS,
+  FINETUNE_RECIPES,
+  LINEAR_PROTOCOLS,
+  PROTOCOL_TITLES,
+  type EvalProtocol,
+  type FinetuneRecipeName,
+  type LinearProtocolName,
+} from '../../shared/eval.js';
 import { parse, UsageError, type Command } from '../args.js';
 
 const HELP = `usage: simclr-workbench eval RUN_DIR --protocol P[,P...] [options]
@@ -16,9 +27,14 @@ the reproduction report (results beside published reference numbers).
   --dataset REF        evaluate on another dataset (transfer): cifar100 | cached id | path
   --input-size N       feed the encoder N x N images (default: the run's view size)
   --checkpoint C       latest | epoch number | epoch-NNNN               (default latest)
-  --epochs N           fine-tuning / supervised epochs                  (default 10)
+  --recipe R           fine-tuning / supervised hyperparameters         (default ${DEFAULT_FINETUNE_RECIPE})
+${FINETUNE_RECIPES.map((r) => `                         ${r}: ${FINETUNE_RECIPE_TABLE[r].description}`).join('\n')}
+  --linear-protocol L  how linear evaluation trains its classifier      (default ${DEFAULT_LINEAR_PROTOCOL})
+${LINEAR_PROTOCOLS.map((l) => `                         ${l}: ${LINEAR_PROTOCOL_DESCRIPTIONS[l]}`).join('\n')}
+  --linear-epochs N    epochs of the paper-b6 linear protocol           (default 90)
+  --epochs N           fine-tuning / supervised epochs                  (default: the recipe's)
   --label-fraction F   0.01 | 0.1 | 1, comma-separated for several      (default 1)
-  --batch N            fine-tuning / supervised batch size              (default 64)
+  --batch N            fine-tuning / supervised batch size              (default: the recipe's)
   --train-limit N      use the first N training images
   --test-limit N       use the first N test images
   --knn-k K            neighbours for kNN                               (default: the run's monitor k)
@@ -39,6 +55,9 @@ const OPTIONS = {
   'input-size': { type: 'string' },
   checkpoint: { type: 'string' },
   epochs: { type: 'string' },
+  recipe: { type: 'string' },
+  'linear-protocol': { type: 'string' },
+  'linear-epochs': { type: 'string' },
   'label-fraction': { type: 'string' },
   batch: { type: 'string' },
   'train-limit': { type: 'string' },
@@ -80,6 +99,13 @@ export function parseProtocols(v: string | undefined): EvalProtocol[] {
     else throw new UsageError(`eval: unknown protocol "${p}": use ${EVAL_PROTOCOLS.join(', ')} or all`);
   }
   return [...new Set(out)];
+}
+
+/** A value from a fixed list of names, or a usage error that lists them. */
+function oneOf<T extends string>(flag: string, v: string | undefined, names: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if ((names as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`eval: --${flag} must be one of ${names.join(', ')}, got "${v}"`);
 }
 
 function checkpointArg(v: string | undefined): 'latest' | number | string | undefined {
@@ -157,6 +183,9 @@ export const evalCommand: Command = {
         inputSize: num('input-size', values['input-size'], { int: true, min: 8 }),
         checkpoint: checkpointArg(values.checkpoint),
         epochs: num('epochs', values.epochs, { int: true, min: 1 }),
+        recipe: oneOf<FinetuneRecipeName>('recipe', values.recipe, FINETUNE_RECIPES),
+        linearProtocol: oneOf<LinearProtocolName>('linear-protocol', values['linear-protocol'], LINEAR_PROTOCOLS),
+        linearEpochs: num('linear-epochs', values['linear-epochs'], { int: true, min: 1 }),
         labelFractions: fractions,
         batchSize: num('batch', values.batch, { int: true, min: 2 }),
         trainLimit: num('train-limit', values['train-limit'], { int: true, min: 1 }),
