@@ -13,7 +13,7 @@ import {
   thumbnailPageResponseSchema,
 } from './dataset.js';
 import { atlasIndexSchema, embedOptionsSchema, EMBED_FEATURES, EMBED_METHODS } from './embed.js';
-import { EVAL_PROTOCOLS, evalReportSchema } from './eval.js';
+import { EVAL_PROTOCOLS, evalRecipeFields, evalReportSchema } from './eval.js';
 import { pipelineSchema } from './pipeline.js';
 import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
@@ -167,6 +167,7 @@ export const EvalConfigSchema = z
     epochs: Int.min(1).max(1000).optional(),
     batchSize: Int.min(2).max(4096).optional(),
     seed: Int.min(0).optional(),
+    ...evalRecipeFields,
   })
   .strict();
 /** Embed a run (src/engine/embed embedRun): features, a 2-D projection and a thumbnail atlas in <run>/embeddings. */

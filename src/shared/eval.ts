@@ -24,6 +24,38 @@ export const PROTOCOL_TITLES: Record<EvalProtocol, string> = {
   pixels: 'Raw pixels, linear evaluation',
 };
 
+/**
+ * Named hyperparameter sets for fine-tuning and supervised training (the recipes
+ * themselves live in src/engine/eval/recipes.ts):
+ *   cifar     this workbench's CIFAR defaults (wd 5e-4, crop area [0.5, 1], 10 epochs), not the paper's;
+ *   paper-b5  SimCLR Appendix B.5: Nesterov 0.9, lr 0.05 x batch/256, no warmup, no weight decay,
+ *             random crop + flip only, epochs by label fraction.
+ */
+export const FINETUNE_RECIPES = ['cifar', 'paper-b5'] as const;
+export type FinetuneRecipeName = (typeof FINETUNE_RECIPES)[number];
+export const DEFAULT_FINETUNE_RECIPE: FinetuneRecipeName = 'cifar';
+
+/**
+ * How the linear protocol trains its classifier on the frozen encoder:
+ *   lbfgs     L2-regularised multinomial logistic regression on un-augmented features by L-BFGS, L2 chosen
+ *             on a validation split (the standard frozen-feature protocol; the paper's transfer evaluation);
+ *   paper-b6  SimCLR Appendix B.6: SGD with Nesterov momentum on frozen features of crop + flip views,
+ *             lr 0.1 x batch/256, no weight decay, 90 epochs.
+ */
+export const LINEAR_PROTOCOLS = ['lbfgs', 'paper-b6'] as const;
+export type LinearProtocolName = (typeof LINEAR_PROTOCOLS)[number];
+export const DEFAULT_LINEAR_PROTOCOL: LinearProtocolName = 'lbfgs';
+
+/** The recipe fields of an eval request (the API's EvalConfigSchema and the CLI flags derive from these). */
+export const evalRecipeFields = {
+  /** fine-tuning / supervised hyperparameters (default DEFAULT_FINETUNE_RECIPE) */
+  recipe: z.enum(FINETUNE_RECIPES).optional(),
+  /** how linear evaluation trains its classifier (default DEFAULT_LINEAR_PROTOCOL) */
+  linearProtocol: z.enum(LINEAR_PROTOCOLS).optional(),
+  /** epochs of the paper-b6 linear protocol (default 90) */
+  linearEpochs: z.number().int().min(1).max(1000).optional(),
+};
+
 const fraction = z.number().min(0).max(1);
 
 export const classificationMetricsSchema = z
@@ -98,7 +130,7 @@ export const referenceSchema = z
   .object({
     id: z.string(),
     source: z.string(),
-    /** where in the source, e.g. "Table 8" */
+    /** where in the source, e.g. "Appendix Table B.5" */
     where: z.string(),
     protocol: z.enum(EVAL_PROTOCOLS),
     arch: z.string(),
@@ -113,6 +145,9 @@ export const referenceSchema = z
     labelFraction: z.number().gt(0).max(1),
     /** top-1 accuracy in percent, as published */
     top1: z.number().min(0).max(100),
+    /** pretraining epochs and batch size of the published run, where the source states them */
+    pretrainEpochs: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().optional(),
     note: z.string().optional(),
   })
   .strict();
@@ -161,21 +196,20 @@ export function settingOf(r: Pick<ProtocolResult, 'pretrainDataset' | 'dataset'>
 }
 
 /**
- * Published references for the same protocol, evaluation dataset, label
- * fraction and setting. Supervised rows are matched in any setting: the
- * sources' supervised numbers (trained from scratch, or ImageNet-supervised
- * and transferred) are all the context a supervised baseline has, and each
- * reference says which it is.
+ * Published references of exactly the result's setting: the same protocol,
+ * evaluation dataset, label fraction, and the same kind of pretraining
+ * ('same' dataset, 'transfer' from another, or 'none' = trained from scratch).
+ * Anything else is a different experiment and is not shown beside the row.
  */
 export function matchingReferences(r: ProtocolResult, refs: Reference[]): Reference[] {
   const setting = settingOf(r);
-  return refs.filter(
-    (ref) => ref.protocol === r.protocol && ref.dataset === r.dataset.family && ref.labelFraction === r.labelFraction && (r.protocol === 'supervised' || ref.setting === setting),
-  );
+  return refs.filter((ref) => ref.protocol === r.protocol && ref.dataset === r.dataset.family && ref.labelFraction === r.labelFraction && ref.setting === setting);
 }
 
 export const REPORT_COLUMNS = [
   'protocol',
+  'encoder',
+  'recipe',
   'dataset',
   'pretrained on',
   'labels',
@@ -192,12 +226,35 @@ export type ReportRow = Record<(typeof REPORT_COLUMNS)[number], string>;
 
 const pct = (x: number | null): string => (x === null ? '' : (100 * x).toFixed(2));
 
-/** The comparison table: one row per result, its published counterparts beside it. */
+/**
+ * What was evaluated, so a number is never read without its scale: the run's
+ * architecture and pretraining epochs (the checkpoint's), or what stood in for
+ * a pretrained encoder.
+ */
+export function encoderLabel(report: EvalReport, r: ProtocolResult): string {
+  if (r.protocol === 'pixels') return 'none (raw pixels)';
+  if (r.pretrainDataset === null) return `${report.run.arch}, random init`;
+  const epochs = typeof r.settings.checkpointEpoch === 'number' ? r.settings.checkpointEpoch : report.run.pretrainEpochs;
+  return `${report.run.arch}, ${epochs ?? '?'} epoch${epochs === 1 ? '' : 's'}`;
+}
+
+/** Which named recipe or protocol variant produced the result ('' where the protocol has none). */
+export function recipeLabel(r: ProtocolResult): string {
+  const s = r.settings;
+  if (typeof s.recipe === 'string') return s.recipe;
+  if (typeof s.linearProtocol === 'string') return s.linearProtocol;
+  if (r.protocol === 'knn' && typeof s.k === 'number') return `k=${s.k}`;
+  return '';
+}
+
+/** The comparison table: one row per result, its published counterparts (same setting only) beside it. */
 export function reportRows(report: EvalReport): ReportRow[] {
   return report.results.map((r) => {
     const refs = matchingReferences(r, report.references);
     return {
       protocol: PROTOCOL_TITLES[r.protocol],
+      encoder: encoderLabel(report, r),
+      recipe: recipeLabel(r),
       dataset: `${r.dataset.name} @${r.dataset.inputSize}px`,
       'pretrained on': r.pretrainDataset ?? '',
       labels: `${+(100 * r.labelFraction).toFixed(2)}%`,
@@ -213,9 +270,10 @@ export function reportRows(report: EvalReport): ReportRow[] {
   });
 }
 
-/** "SimCLR (...) Table 8: ResNet-50, pretrained on ImageNet (SimCLR), linear evaluation" */
+/** "SimCLR (...) Appendix Table B.5: ResNet-50, pretrained on ImageNet (SimCLR), linear evaluation" (+ epochs and batch where known) */
 export function describeReference(x: Reference): string {
-  return `${x.source} ${x.where}: ${x.arch}, pretrained on ${x.pretraining}, ${x.evaluation}${x.labelFraction < 1 ? ` with ${+(100 * x.labelFraction).toFixed(2)}% of labels` : ''}`;
+  const scale = [x.pretrainEpochs ? `${x.pretrainEpochs} epochs` : '', x.batchSize ? `batch ${x.batchSize}` : ''].filter(Boolean).join(', ');
+  return `${x.source} ${x.where}: ${x.arch}, pretrained on ${x.pretraining}${scale ? ` (${scale})` : ''}, ${x.evaluation}${x.labelFraction < 1 ? ` with ${+(100 * x.labelFraction).toFixed(2)}% of labels` : ''}`;
 }
 
 const mdCell = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

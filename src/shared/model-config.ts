@@ -9,6 +9,26 @@ import { z } from 'zod';
 export const ARCHITECTURES = ['resnet18', 'resnet34', 'resnet50'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/**
+ * How convolutions and the stem's max-pool are padded.
+ * 'symmetric': floor((k-1)/2) zeros before and after on every side, then a 'valid'
+ *   conv, as PyTorch's padding=k//2 and google-research/simclr's fixed_padding do;
+ *   a 3x3 stride-2 conv then samples the same pixels (0, 2, 4, ...) as its 1x1
+ *   stride-2 shortcut. The default since model format version 2.
+ * 'tf-same': TensorFlow's 'SAME', which on an even input with stride 2 pads
+ *   0 before and 1 after, half a pixel off the shortcut. Format version 1 models
+ *   (runs recorded before the field existed) were built this way and load so.
+ */
+export const CONV_PADDINGS = ['symmetric', 'tf-same'] as const;
+export type ConvPadding = (typeof CONV_PADDINGS)[number];
+
+/**
+ * Version of the model definition (the maths a config + weights stand for).
+ * 1: every conv and the max-pool TensorFlow 'SAME' (no `formatVersion` or `padding` field);
+ * 2: `padding` recorded, symmetric by default.
+ */
+export const MODEL_FORMAT_VERSION = 2;
+
 export const MODEL_PRESET_NAMES = ['tiny', 'small', 'standard', 'paper'] as const;
 export type ModelPresetName = (typeof MODEL_PRESET_NAMES)[number];
 /** the preset a training config uses when it names none */
@@ -55,6 +75,15 @@ export const ModelConfigSchema = z
      * turns this on by default (model.zeroInitResidual); a bare model config leaves it off.
      */
     zeroInitResidual: z.boolean().default(false),
+    /** see CONV_PADDINGS */
+    padding: z.enum(CONV_PADDINGS).default('symmetric'),
+    /** the model definition this config was written for (MODEL_FORMAT_VERSION); older ones are read, newer refused */
+    formatVersion: z
+      .number()
+      .int()
+      .min(1)
+      .max(MODEL_FORMAT_VERSION, { message: `this build reads model format versions up to ${MODEL_FORMAT_VERSION}: open the run with a newer SimCLR Workbench` })
+      .default(MODEL_FORMAT_VERSION),
   })
   .strict();
 
@@ -102,7 +131,10 @@ export const LEGACY_MODEL_DEFAULTS = {
   projectionOutputBatchNorm: false,
   /** the model default, false, was always recorded; listed for completeness */
   zeroInitResidual: false,
-} as const;
+  /** format version 1: TensorFlow 'SAME' padding everywhere */
+  padding: 'tf-same',
+  formatVersion: 1,
+} as const satisfies { padding: ConvPadding; formatVersion: number; [k: string]: unknown };
 
 /**
  * A recorded (older) model config with the fields it lacks filled in with their
@@ -123,6 +155,8 @@ export function withLegacyModelDefaults(recorded: unknown): unknown {
     ...m,
     projection: upgradedProjection,
     zeroInitResidual: 'zeroInitResidual' in m ? m.zeroInitResidual : LEGACY_MODEL_DEFAULTS.zeroInitResidual,
+    padding: 'padding' in m ? m.padding : LEGACY_MODEL_DEFAULTS.padding,
+    formatVersion: 'formatVersion' in m ? m.formatVersion : LEGACY_MODEL_DEFAULTS.formatVersion,
   };
 }
 

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { BACKEND_PREFERENCES } from './backend.js';
 import { datasetRefSchema } from './dataset.js';
-import { DEFAULT_MODEL_PRESET, MODEL_PRESET_NAMES } from './model-config.js';
+import { CONV_PADDINGS, DEFAULT_MODEL_PRESET, LEGACY_MODEL_DEFAULTS, MODEL_PRESET_NAMES } from './model-config.js';
 
 export const OPTIMIZERS = ['lars', 'sgd', 'adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -46,16 +46,19 @@ export const modelSectionSchema = z
     projectionOutputBatchNorm: z.boolean().default(true),
     /** start each residual block's last BN scale at 0 (the block starts as identity), as the SimCLR reference does */
     zeroInitResidual: z.boolean().default(true),
+    /** conv and max-pool padding (see CONV_PADDINGS in model-config.ts): symmetric, as PyTorch and the reference */
+    padding: z.enum(CONV_PADDINGS).default('symmetric'),
   })
   .strict();
 
 /**
  * Model-section values that reproduce runs recorded before these fields existed
  * (their run.json config lacks them): such runs were built without the output
- * batch norm and without zero-initialised residual branches. New runs record
+ * batch norm, without zero-initialised residual branches and with TensorFlow
+ * 'SAME' conv padding (model format version 1). New runs record
  * every field, because run.json stores the config with its defaults filled in.
  */
-export const LEGACY_MODEL_SECTION = { projectionOutputBatchNorm: false, zeroInitResidual: false } as const;
+export const LEGACY_MODEL_SECTION = { projectionOutputBatchNorm: false, zeroInitResidual: false, padding: LEGACY_MODEL_DEFAULTS.padding } as const;
 
 /**
  * A recorded training config (run.json's `config`) with the model-section fields

@@ -103,7 +103,36 @@ describe('evaluation protocols on a tiny run', () => {
       .filter((l) => l.type === 'eval');
     expect(evalLines.length).toBe(8);
     const linearRow = reportRows(report!).find((r) => r.protocol === 'SimCLR, linear evaluation')!;
-    expect(linearRow['reference top-1 %']).toBe('94.00; 90.74');
+    // beside the CIFAR-10 anchors of its own setting (pretrained on CIFAR-10, linear), with the encoder's scale
+    expect(linearRow['reference top-1 %']).toBe('94.00; 91.00; 90.74');
+    expect(linearRow.encoder).toBe('ResNet-18 x0.25, 1 epoch');
+    expect(linearRow.recipe).toBe('lbfgs');
+    expect(reportRows(report!).find((r) => r.protocol === 'SimCLR, fine-tuned')!.recipe).toBe('cifar');
+    // a supervised-from-scratch row has no reference of its setting here: none is shown
+    expect(reportRows(report!).find((r) => r.protocol === 'Supervised from scratch')!['reference top-1 %']).toBe('');
+  });
+
+  it('runs the named recipes: paper-b5 fine-tuning and the paper-b6 linear protocol, recorded in the result and the report', async () => {
+    const { results, report } = await evaluateRun(runDir, {
+      protocols: ['linear', 'finetune'],
+      dataRoot,
+      trainLimit: 100,
+      testLimit: 50,
+      epochs: 1,
+      recipe: 'paper-b5',
+      linearProtocol: 'paper-b6',
+      linearEpochs: 1,
+      save: false,
+    });
+    expect(report).toBeNull();
+    const [linear, finetune] = results;
+    expect(linear!.settings).toMatchObject({ recipe: 'paper-b6', linearProtocol: 'paper-b6', encoder: 'frozen', epochs: 1, baseLr: 0.1, weightDecay: 0 });
+    expect(finetune!.settings).toMatchObject({ recipe: 'paper-b5', encoder: 'trained', epochs: 1, baseLr: 0.05, weightDecay: 0, cropScale: [0.08, 1] });
+    for (const r of results) checkMetrics(r, 50, 10);
+    const rows = reportRows({ schemaVersion: 1, run: { id: 'x', arch: 'ResNet-18 x0.25', pretrainDataset: 'cifar10', pretrainEpochs: 1 }, results, references: [], updatedAt: '' });
+    expect(rows.map((r) => r.recipe)).toEqual(['paper-b6', 'paper-b5']);
+    await expect(evalCommand.run([runDir, '--protocol', 'finetune', '--recipe', 'paper'])).rejects.toThrow(/--recipe must be one of cifar, paper-b5/);
+    await expect(evalCommand.run([runDir, '--protocol', 'linear', '--linear-protocol', 'sgd'])).rejects.toThrow(/--linear-protocol must be one of lbfgs, paper-b6/);
   });
 
   it('transfers to CIFAR-100 fed at another input size (24 px), matched to transfer references', async () => {

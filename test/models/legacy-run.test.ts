@@ -8,9 +8,10 @@ import { createModel } from '../../src/engine/models/index.js';
 import { writeCheckpoint } from '../../src/engine/train/checkpoint.js';
 import { loadEncoder } from '../../src/engine/train/encoder.js';
 import { modelConfigOf } from '../../src/engine/train/model-config.js';
+import { MODEL_FORMAT_VERSION, parseModelConfig } from '../../src/shared/model-config.js';
 import { parseRunRecord } from '../../src/shared/run.js';
 import { parseTrainConfig } from '../../src/shared/train-config.js';
-import { readWeights } from './support.js';
+import { images, readWeights, relErr } from './support.js';
 
 // run.json as written before the projection head's output batch norm and the
 // model.zeroInitResidual training option existed (fields trimmed to what the schema needs).
@@ -69,8 +70,10 @@ describe('model options and run.json written before them', () => {
 
   it('a new training config defaults to the reference: output BN on, zero-init residual branches on', () => {
     const cfg = parseTrainConfig({ dataset: 'cifar10' });
-    expect(cfg.model).toMatchObject({ projectionOutputBatchNorm: true, zeroInitResidual: true });
+    expect(cfg.model).toMatchObject({ projectionOutputBatchNorm: true, zeroInitResidual: true, padding: 'symmetric' });
     const m = modelConfigOf(cfg, 32);
+    expect(m.padding).toBe('symmetric');
+    expect(m.formatVersion).toBe(MODEL_FORMAT_VERSION);
     expect(m.projection.outputBatchNorm).toBe(true);
     expect(m.zeroInitResidual).toBe(true);
     const off = modelConfigOf(parseTrainConfig({ dataset: 'cifar10', model: { projectionOutputBatchNorm: false, zeroInitResidual: false } }), 32);
@@ -86,6 +89,9 @@ describe('model options and run.json written before them', () => {
     const m = modelConfigOf(parseTrainConfig(r.config), 32);
     expect(m.projection).toEqual({ outDim: 16, outputBatchNorm: false });
     expect(m.zeroInitResidual).toBe(false);
+    expect(m.padding).toBe('tf-same');
+    expect(r.config.model.padding).toBe('tf-same');
+    expect(r.model).toMatchObject({ padding: 'tf-same', formatVersion: 1 });
     // a record that states the fields keeps them
     const raw = olderRunRecord();
     (raw.config as { model: Record<string, unknown> }).model = { preset: 'tiny', projectionDim: 16, projectionOutputBatchNorm: true, zeroInitResidual: true };
@@ -93,13 +99,20 @@ describe('model options and run.json written before them', () => {
     const n = parseRunRecord(raw);
     expect(n.config.model).toMatchObject({ projectionOutputBatchNorm: true, zeroInitResidual: true });
     expect((n.model.projection as { outputBatchNorm: boolean }).outputBatchNorm).toBe(true);
+    expect(n.config.model.padding).toBe('tf-same');
+  });
+
+  it('a model config from a newer format version is refused with a message that says so', () => {
+    expect(() => parseModelConfig({ formatVersion: MODEL_FORMAT_VERSION + 1 })).toThrow(/model\.formatVersion: this build reads model format versions up to 2/);
+    expect(() => parseModelConfig({ padding: 'reflect' })).toThrow(/model\.padding/);
   });
 
   it('loadEncoder loads an older run\'s checkpoint (fc2 bias, no projection/bn2) and its init', async () => {
     const runDir = path.join(dir, 'old');
     fs.mkdirSync(runDir);
     fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(olderRunRecord()));
-    const trained = createModel({ arch: 'resnet18', width: 0.25, projection: { outDim: 16, outputBatchNorm: false } }, 99);
+    // trained before format version 2: TensorFlow 'SAME' padding
+    const trained = createModel({ arch: 'resnet18', width: 0.25, projection: { outDim: 16, outputBatchNorm: false }, padding: 'tf-same' }, 99);
     const w = trained.getWeights();
     await writeCheckpoint(path.join(runDir, 'checkpoints'), { epoch: 1, globalStep: 2, state: {} }, { model: Object.entries(w).map(([name, tensor]) => ({ name, tensor })), optimizer: [] });
     tf.dispose(Object.values(w));
@@ -111,6 +124,20 @@ describe('model options and run.json written before them', () => {
     const want = await readWeights(trained);
     expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
     for (const k of Object.keys(want)) expect(got[k], k).toEqual(want[k]);
+
+    // and it computes what it computed when trained: same padding, same features
+    expect(enc.model.config.padding).toBe('tf-same');
+    expect(enc.record.model).toMatchObject({ padding: 'tf-same', formatVersion: 1 });
+    const x = images(4, 32, 3);
+    const hOld = trained.encode(x, false);
+    const hLoaded = enc.model.encode(x, false);
+    expect(Array.from(await hLoaded.data())).toEqual(Array.from(await hOld.data()));
+    // the same weights under today's symmetric padding give other features: the mode matters
+    const sym = createModel({ ...enc.model.config, padding: 'symmetric', formatVersion: 2 }, 99);
+    const hSym = sym.encode(x, false);
+    expect(relErr(await hSym.data(), await hOld.data())).toBeGreaterThan(1e-3);
+    tf.dispose([x, hOld, hLoaded, hSym]);
+    sym.dispose();
 
     // the random-init baseline is the older init too: residual branches not zeroed
     const init = loadEncoder(runDir, { checkpoint: 'init' });

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import { ALL_PROTOCOLS, checkRunDir, evaluateRun, type EvalEvent, type EvaluateOptions } from '../../engine/eval/evaluate.js';
 import { REFERENCES } from '../../engine/eval/references.js';
 import { formatReport, readEvalReport, REPORT_FORMATS, type ReportFormat } from '../../engine/eval/report.js';
-import { EVAL_PROTOCOLS, PROTOCOL_TITLES, type EvalProtocol } from '../../shared/eval.js';
+import { FINETUNE_RECIPE_TABLE, LINEAR_PROTOCOL_DESCRIPTIONS } from '../../engine/eval/recipes.js';
+import { DEFAULT_FINETUNE_RECIPE, DEFAULT_LINEAR_PROTOCOL, EVAL_PROTOCOLS, FINETUNE_RECIPES, LINEAR_PROTOCOLS, PROTOCOL_TITLES, type EvalProtocol } from '../../shared/eval.js';
 import { BACKEND_PREFERENCES } from '../../shared/backend.js';
 import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
-import { FINETUNE_DEFAULTS } from '../../engine/eval/finetune.js';
 import { defineCommand, didYouMean, parse, parseChoice, parseNumber, parseNumberList, UsageError } from '../args.js';
 import { choices, flagTable } from '../help.js';
 import { interruptible } from '../interrupt.js';
@@ -23,9 +23,14 @@ ${flagTable([
   ['--dataset REF', 'evaluate on another dataset (transfer): cifar100 | cached id | path'],
   ['--input-size N', "feed the encoder N x N images (default: the run's view size)"],
   ['--checkpoint C', 'latest | epoch number | epoch-NNNN', 'latest'],
-  ['--epochs N', 'fine-tuning / supervised epochs', 10],
+  ['--recipe R', 'fine-tuning / supervised hyperparameters', DEFAULT_FINETUNE_RECIPE],
+  ...FINETUNE_RECIPES.map((r): [string, string] => ['', `${r}: ${FINETUNE_RECIPE_TABLE[r].description}`]),
+  ['--linear-protocol L', 'how linear evaluation trains its classifier', DEFAULT_LINEAR_PROTOCOL],
+  ...LINEAR_PROTOCOLS.map((l): [string, string] => ['', `${l}: ${LINEAR_PROTOCOL_DESCRIPTIONS[l]}`]),
+  ['--linear-epochs N', 'epochs of the paper-b6 linear protocol', 90],
+  ['--epochs N', "fine-tuning / supervised epochs (default: the recipe's)"],
   ['--label-fraction F', '0.01 | 0.1 | 1, comma-separated for several', 1],
-  ['--batch N', 'fine-tuning / supervised batch size', FINETUNE_DEFAULTS.batchSize],
+  ['--batch N', "fine-tuning / supervised batch size (default: the recipe's)"],
   ['--train-limit N', 'use the first N training images'],
   ['--test-limit N', 'use the first N test images'],
   ['--knn-k K', "neighbours for kNN (default: the run's monitor k)"],
@@ -49,6 +54,9 @@ const OPTIONS = {
   'input-size': { type: 'string' },
   checkpoint: { type: 'string' },
   epochs: { type: 'string' },
+  recipe: { type: 'string' },
+  'linear-protocol': { type: 'string' },
+  'linear-epochs': { type: 'string' },
   'label-fraction': { type: 'string' },
   batch: { type: 'string' },
   'train-limit': { type: 'string' },
@@ -149,6 +157,9 @@ export const evalCommand = defineCommand(HELP, async (argv) => {
       inputSize: num('input-size', values['input-size'], { int: true, min: 8 }),
       checkpoint: checkpointArg(values.checkpoint),
       epochs: num('epochs', values.epochs, { int: true, min: 1 }),
+      recipe: parseChoice('eval', 'recipe', values.recipe, FINETUNE_RECIPES),
+      linearProtocol: parseChoice('eval', 'linear-protocol', values['linear-protocol'], LINEAR_PROTOCOLS),
+      linearEpochs: num('linear-epochs', values['linear-epochs'], { int: true, min: 1 }),
       labelFractions: fractions,
       batchSize: num('batch', values.batch, { int: true, min: 2 }),
       trainLimit: num('train-limit', values['train-limit'], { int: true, min: 1 }),

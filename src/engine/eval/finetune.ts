@@ -8,15 +8,17 @@ import { parsePipeline, type Pipeline } from '../../shared/pipeline.js';
 import { throwIfAborted } from '../abort.js';
 import { seededRandom, shuffleInPlace, tick, type ProgressOptions } from './common.js';
 import { metricsFromScores } from './metrics.js';
+import { FINETUNE_RECIPE_TABLE, stepsPerEpoch, supervisedRecipe, type TrainRecipe } from './recipes.js';
 
 /**
- * End-to-end training of encoder + linear classifier head with labels: the
- * fine-tuning protocol (encoder initialised from a SimCLR checkpoint) and the
- * supervised-from-scratch baseline (random init), which differ only in the
- * starting weights and defaults. Nesterov-momentum SGD, linear warmup then
- * cosine decay per step, random crop with resize + horizontal flip: the
- * SimCLR paper's fine-tuning recipe (Appendix B.5) and the usual CIFAR
- * supervised augmentation.
+ * Training through a linear classifier head with labels: the fine-tuning
+ * protocol (encoder initialised from a SimCLR checkpoint), the supervised-
+ * from-scratch baseline (random init), which differ only in the starting
+ * weights, and the paper's B.6 linear protocol (encoder frozen, head only).
+ * Nesterov-momentum SGD, linear warmup then cosine decay per step, random crop
+ * with resize + horizontal flip. The hyperparameters come from a named recipe
+ * (./recipes.ts: 'cifar', this workbench's defaults, or 'paper-b5', SimCLR
+ * Appendix B.5), each overridable; the result's settings name the recipe.
  */
 
 export interface ClassifierTrainProgress {
@@ -29,22 +31,30 @@ export interface ClassifierTrainProgress {
 }
 
 export interface ClassifierTrainOptions extends ProgressOptions<ClassifierTrainProgress> {
-  epochs: number;
+  /** the hyperparameters not given below (default FINETUNE_RECIPE_TABLE.cifar) */
+  recipe?: TrainRecipe;
+  /** share of the training split's labels `train` holds; picks the recipe's epochs (default 1) */
+  labelFraction?: number;
+  /** override the recipe's epochs */
+  epochs?: number;
+  /** train the classifier head only, the encoder in inference mode (linear evaluation, paper B.6) */
+  freezeEncoder?: boolean;
   batchSize?: number;
   /** peak learning rate for a batch of 256 (scaled linearly with the batch size) */
   baseLr?: number;
   momentum?: number;
   weightDecay?: number;
   warmupEpochs?: number;
-  /** randomResizedCrop area range of the crop/flip augmentation (default [0.5, 1]) */
+  /** randomResizedCrop area range of the crop/flip augmentation */
   cropScale?: [number, number];
   /** evaluation batch size */
   evalBatchSize?: number;
   seed?: number;
 }
 
-export const FINETUNE_DEFAULTS = { batchSize: 64, baseLr: 0.1, momentum: 0.9, weightDecay: 5e-4, warmupEpochs: 0, cropScale: [0.5, 1] as [number, number] };
-export const SUPERVISED_DEFAULTS = { ...FINETUNE_DEFAULTS, baseLr: 0.2 };
+/** the cifar recipe's values (kept for callers that read the defaults) */
+export const FINETUNE_DEFAULTS = FINETUNE_RECIPE_TABLE.cifar;
+export const SUPERVISED_DEFAULTS = supervisedRecipe('cifar');
 
 export interface ClassifierTrainResult {
   metrics: ClassificationMetrics;
@@ -120,6 +130,15 @@ export async function classifierMetrics(model: Model, set: ImageSet, pipeline: P
 }
 
 /**
+ * h for a training step. A frozen encoder runs in inference mode (running BN
+ * statistics, none updated); its variables are not in the gradient's varList,
+ * so tf.variableGrads prunes the encoder's ops from the backward pass.
+ */
+function encodeForTraining(model: Model, x: tf.Tensor4D, frozen: boolean): tf.Tensor2D {
+  return model.encode(x, !frozen);
+}
+
+/**
  * Train `model` (which must have a classifier head) on the labelled `train`
  * set and score it on `test`. The model is trained in place.
  */
@@ -131,9 +150,10 @@ export async function trainClassifier(
   numClasses: number,
   options: ClassifierTrainOptions,
 ): Promise<ClassifierTrainResult> {
-  const d = FINETUNE_DEFAULTS;
+  const d = options.recipe ?? FINETUNE_RECIPE_TABLE.cifar;
   const {
-    epochs,
+    labelFraction = 1,
+    freezeEncoder = false,
     batchSize = d.batchSize,
     baseLr = d.baseLr,
     momentum = d.momentum,
@@ -145,18 +165,19 @@ export async function trainClassifier(
     signal,
     onProgress,
   } = options;
+  const epochs = options.epochs ?? d.epochs(labelFraction, train.count);
   if (!model.config.numClasses) throw new Error('trainClassifier: the model has no classifier head (create it with numClasses)');
   if (!(epochs > 0)) throw new Error(`trainClassifier: epochs must be > 0, got ${epochs}`);
   for (const l of train.labels) if (l < 0 || l >= numClasses) throw new Error(`trainClassifier: training label ${l} outside 0..${numClasses - 1} (is the set labelled?)`);
   // Batch norm in training mode needs at least two images per batch; drop a last batch of one.
   const size = Math.min(batchSize, train.count);
   if (size < 2) throw new Error(`trainClassifier: need at least 2 training images, got ${train.count}`);
-  const stepsPerEpoch = Math.floor(train.count / size) + (train.count % size >= 2 ? 1 : 0);
-  const totalSteps = epochs * stepsPerEpoch;
+  const steps = stepsPerEpoch(train.count, size);
+  const totalSteps = epochs * steps;
   const peakLr = scaleLearningRate(baseLr, size, 'linear');
-  const schedule = { peak: peakLr, warmupSteps: Math.min(totalSteps, Math.round(warmupEpochs * stepsPerEpoch)), totalSteps };
+  const schedule = { peak: peakLr, warmupSteps: Math.min(totalSteps, Math.round(warmupEpochs * steps)), totalSteps };
   const augment = cropFlipPipeline(pipeline, pipeline.outputSize, cropScale);
-  const params = model.trainableParams(['encoder', 'classifier']);
+  const params = model.trainableParams(freezeEncoder ? ['classifier'] : ['encoder', 'classifier']);
   const optimizer = createOptimizer({ kind: 'sgd', momentum, nesterov: true, weightDecay, excludeBnAndBias: true }, params);
   const vars = params.map((p) => p.variable);
   const rng = Rng.fromSeed(seed);
@@ -177,7 +198,7 @@ export async function trainClassifier(
         const lr = learningRateAt(step, schedule);
         const x = augmentBatch(train, idx, augment, rng);
         const y = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => train.labels[i]!), 'int32'), numClasses));
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.classify(model.encode(x, true))) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.classify(encodeForTraining(model, x, freezeEncoder))) as tf.Scalar, vars);
         optimizer.apply(grads, lr);
         const loss = (await value.data())[0]!;
         tf.dispose([x, y, value, grads]);
@@ -202,6 +223,20 @@ export async function trainClassifier(
     images: images + test.count,
     peakLr,
     finalLoss,
-    settings: { epochs, batchSize: size, baseLr, peakLr, momentum, nesterov: true, weightDecay, warmupEpochs, cropScale, schedule: 'warmup + cosine', seed },
+    settings: {
+      recipe: d.name,
+      epochs,
+      batchSize: size,
+      baseLr,
+      peakLr,
+      momentum,
+      nesterov: true,
+      weightDecay,
+      warmupEpochs,
+      cropScale,
+      schedule: 'warmup + cosine',
+      encoder: freezeEncoder ? 'frozen' : 'trained',
+      seed,
+    },
   };
 }

@@ -55,7 +55,10 @@
  *     FusedBatchNormV3 (which also returns the updated running stats) forward and ReluGrad +
  *     FusedBatchNormGradV3 backward. composed (wasm/cpu): the same node from tfjs ops with the
  *     closed-form backward pass; its sums run one axis at a time because wasm reduces
- *     sequentially in float32. Convs are tf.conv2d ('same' padding, no bias).
+ *     sequentially in float32. Convs are tf.conv2d without bias; config.padding 'symmetric'
+ *     (default, model format 2) pads floor((k-1)/2) on each side like PyTorch / the reference's
+ *     fixed_padding (strided convs: tf.pad then 'valid'), 'tf-same' is TensorFlow 'SAME'
+ *     (format-1 runs, which load with it). The ImageNet stem's 3x3/2 max-pool follows the same mode.
  *   Where a ResNet-18 step spends its time on tensorflow (2 cores, 256 views of 32x32): ~75% in
  *     the three conv kernels (filter gradient > input gradient > forward), ~14% batch norm,
  *     the rest ReLU/add/update; see the measurements in the issue-5 report.
@@ -68,7 +71,9 @@
 export { createModel } from './model.js';
 export type { CreateModelOptions, KernelChoice, Model, Param, SetWeightsOptions } from './model.js';
 export { countParams, isBnOrBias, isTrainable, planModel } from './spec.js';
-export type { BlockPlan, EncoderPlan, HeadPlan, ModelPlan, ParamGroup, ParamRole, ParamSpec } from './spec.js';
-export { batchNorm, conv2d, dense } from './layers.js';
+export type { BlockPlan, BnSpec, ConvSpec, EncoderPlan, HeadPlan, ModelPlan, ParamGroup, ParamRole, ParamSpec } from './spec.js';
+export { batchNorm, conv2d, dense, maxPool } from './layers.js';
+export { residualBlock, stemLayer } from './blocks.js';
+export type { BlockOptions, BlockVars } from './blocks.js';
 export type { BnOptions, BnVars } from './layers.js';
 export { nativeAvailable } from './native-ops.js';

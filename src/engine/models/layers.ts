@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ConvPadding } from '../../shared/model-config.js';
 import { fusedBatchNormTrain, fusedBatchNormTrainGrad, reluGrad } from './native-ops.js';
 
 /**
@@ -163,9 +164,36 @@ function composedTrainNode(bn: BnVars, momentum: number, epsilon: number, { relu
   });
 }
 
-/** 'same'-padded conv without bias (every ResNet conv is followed by batch norm). */
-export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number): tf.Tensor4D {
-  return tf.conv2d(x, kernel, stride, 'same');
+/** Explicit [before, after] padding of one spatial axis for a k-wide window: floor((k-1)/2) each side. */
+function symmetricPads(k: number): [number, number] {
+  const p = Math.floor((k - 1) / 2);
+  return [p, p];
+}
+
+/**
+ * Conv without bias (every ResNet conv is followed by batch norm), HWIO kernel.
+ * 'symmetric' pads floor((k-1)/2) zeros on every side then runs a 'valid' conv
+ * (PyTorch padding=k//2, the reference's fixed_padding). A stride-1 conv with an
+ * odd kernel is the same under 'same', so only strided convs pay for the pad
+ * (tfjs-node's filter-gradient kernel takes no explicit padding, hence tf.pad).
+ * 'tf-same': TensorFlow 'SAME' (format-1 models).
+ */
+export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number, padding: ConvPadding): tf.Tensor4D {
+  const k = kernel.shape[0];
+  if (padding === 'tf-same' || (stride === 1 && k % 2 === 1)) return tf.conv2d(x, kernel, stride, 'same');
+  const [a, b] = symmetricPads(k);
+  if (a === 0 && b === 0) return tf.conv2d(x, kernel, stride, 'valid');
+  return tf.tidy(() => tf.conv2d(tf.pad(x, [[0, 0], [a, b], [a, b], [0, 0]]), kernel, stride, 'valid'));
+}
+
+/**
+ * Max-pool (the ImageNet stem's 3x3/2). 'symmetric' pads floor((k-1)/2) on every
+ * side with -Infinity, so a padded cell never wins (PyTorch MaxPool2d(padding=1)).
+ */
+export function maxPool(x: tf.Tensor4D, k: number, stride: number, padding: ConvPadding): tf.Tensor4D {
+  if (padding === 'tf-same') return tf.maxPool(x, k, stride, 'same');
+  const [a, b] = symmetricPads(k);
+  return tf.tidy(() => tf.maxPool(tf.pad(x, [[0, 0], [a, b], [a, b], [0, 0]], -Infinity), k, stride, 'valid'));
 }
 
 export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseModelConfig, type ModelConfig, type ModelConfigInput } from '../../shared/model-config.js';
 import { initialValues } from './init.js';
-import { batchNorm, conv2d, dense, type BnOptions, type BnVars } from './layers.js';
+import { residualBlock, stemLayer, type BlockVars } from './blocks.js';
+import { batchNorm, dense, type BnOptions, type BnVars } from './layers.js';
 import { nativeAvailable } from './native-ops.js';
 import { countParams, isBnOrBias, isTrainable, planModel, type BnSpec, type ConvSpec, type DenseSpec, type ModelPlan, type ParamGroup, type ParamRole } from './spec.js';
 
@@ -114,6 +115,7 @@ export function createModel(configInput: ModelConfigInput | ModelConfig, seed = 
     movingVariance: v(`${b.name}/moving_variance`),
   });
   const kernel = (c: ConvSpec) => v(`${c.name}/kernel`) as unknown as tf.Tensor4D;
+  const blockVars: BlockVars = { kernel, bn: bnVars };
 
   const kernels = (): 'fused' | 'composed' => {
     if (choice === 'composed') return 'composed';
@@ -131,19 +133,10 @@ export function createModel(configInput: ModelConfigInput | ModelConfig, seed = 
     }
     if (x.dtype !== 'float32') throw new Error(`encode expects float32 images, got ${x.dtype}: convert (and scale) them first`);
     return tf.tidy(() => {
-      const o = bnOpts(training);
+      const o = { ...bnOpts(training), padding: config.padding };
       const { stem, blocks } = plan.encoder;
-      let y = batchNorm(conv2d(x, kernel(stem.conv), stem.conv.stride), bnVars(stem.bn), { ...o, relu: true });
-      if (stem.kind === 'imagenet') y = tf.maxPool(y, 3, 2, 'same');
-      for (const b of blocks) {
-        const shortcut = b.shortcut ? batchNorm(conv2d(y, kernel(b.shortcut.conv), b.shortcut.conv.stride), bnVars(b.shortcut.bn), o) : y;
-        let r = y;
-        const last = b.convs.length - 1;
-        for (let j = 0; j < last; j++) {
-          r = batchNorm(conv2d(r, kernel(b.convs[j]!), b.convs[j]!.stride), bnVars(b.bns[j]!), { ...o, relu: true });
-        }
-        y = batchNorm(conv2d(r, kernel(b.convs[last]!), b.convs[last]!.stride), bnVars(b.bns[last]!), { ...o, relu: true, residual: shortcut });
-      }
+      let y = stemLayer(x, stem, blockVars, o);
+      for (const b of blocks) y = residualBlock(y, b, blockVars, o);
       return tf.mean(y, [1, 2]) as tf.Tensor2D;
     });
   };

@@ -20,6 +20,7 @@ export function modelConfigOf(cfg: TrainConfig, outputSize: number): ModelConfig
       outputBatchNorm: cfg.model.projectionOutputBatchNorm,
     },
     zeroInitResidual: cfg.model.zeroInitResidual,
+    padding: cfg.model.padding,
   };
   if (cfg.model.depth !== undefined) overrides.arch = `resnet${cfg.model.depth}`;
   if (cfg.model.width !== undefined) overrides.width = cfg.model.width;
