@@ -43,7 +43,7 @@ function usage(): string {
   const shown = Object.entries(commands);
   const width = Math.max(...shown.map(([k]) => k.length));
   const lines = shown.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `simclr-workbench ${version}\n\nusage: simclr-workbench <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nglobal: --version, --help; SIMCLR_BACKEND=tensorflow|wasm|cpu picks the backend`;
+  return `simclr-workbench ${version}\n\nusage: simclr-workbench <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nglobal: --version, --help; SIMCLR_BACKEND=tensorflow|webgpu|wasm|cpu picks the backend`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -96,14 +96,17 @@ export const AppInfoSchema = z.object({
 
 /** Mirrors BackendInfo in src/engine/backend/types.ts. */
 export const BackendInfoSchema = z.object({
-  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']),
   tfjsVersion: z.string(),
   source: z.string(),
   device: z.string(),
   gpu: z.boolean(),
   threads: Int,
   reason: z.string(),
-  attempts: z.array(z.object({ name: z.enum(['tensorflow', 'wasm', 'cpu']), source: z.string(), ok: z.boolean(), detail: z.string() })),
+  attempts: z.array(z.object({ name: z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']), source: z.string(), ok: z.boolean(), detail: z.string() })),
+  adapter: z
+    .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean(), limits: z.record(z.string(), z.number()) })
+    .optional(),
 });
 export type BackendInfoDto = z.infer<typeof BackendInfoSchema>;
 

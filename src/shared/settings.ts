@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 export const SETTINGS_VERSION = 1;
 
-export const BackendPreferenceSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export const BackendPreferenceSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 
 export const SettingsSchema = z.object({

@@ -14,7 +14,7 @@ import { datasetRefSchema } from './dataset.js';
 export const MODEL_PRESETS = ['tiny', 'small', 'standard', 'paper'] as const;
 export const OPTIMIZERS = ['lars', 'sgd', 'adamw'] as const;
 export const LR_SCALINGS = ['linear', 'sqrt'] as const;
-export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 const positiveInt = z.number().int().positive();
 

@@ -13,6 +13,12 @@ export const backendCommand: Command = {
     console.log(`package   ${info.source} (tfjs ${info.tfjsVersion})`);
     console.log(`device    ${info.device}`);
     console.log(`threads   ${info.threads}`);
+    if (info.adapter) {
+      const a = info.adapter;
+      console.log(`adapter   vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, device ${a.device || '?'}${a.software ? ' (software: runs on the CPU)' : ''}`);
+      console.log(`driver    ${a.description || '?'}`);
+      console.log(`limits    ${Object.entries(a.limits).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    }
     console.log(`why       ${info.reason}`);
     for (const a of info.attempts.filter((x) => !x.ok)) console.log(`skipped   ${a.source}: ${a.detail}`);
   },

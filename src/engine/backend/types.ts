@@ -1,4 +1,4 @@
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendPreference = BackendName | 'auto';
 
@@ -9,6 +9,18 @@ export interface BackendAttempt {
   source: string;
   ok: boolean;
   detail: string;
+}
+
+/** The WebGPU adapter the webgpu backend runs on. */
+export interface WebgpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** a CPU implementation (SwiftShader, lavapipe, WARP): 'auto' does not take it */
+  software: boolean;
+  /** the adapter limits the backend requests for its device */
+  limits: Record<string, number>;
 }
 
 export interface BackendInfo {
@@ -24,4 +36,6 @@ export interface BackendInfo {
   /** why this backend was chosen, in words */
   reason: string;
   attempts: BackendAttempt[];
+  /** webgpu only: the adapter */
+  adapter?: WebgpuAdapter;
 }

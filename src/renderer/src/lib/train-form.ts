@@ -33,7 +33,7 @@ export interface TrainForm {
   weightDecay: NumText;
   temperature: NumText;
   seed: NumText;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: TrainConfig['backend'];
   knnEvery: NumText;
   knnK: NumText;
   /** '' = the whole test split */
