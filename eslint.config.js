@@ -16,4 +16,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'the engine, contract and server never import Electron' }, { name: 'electron-store', message: 'settings reach the engine as plain values' }] }],
     },
   },
+  {
+    // dataSync()/arraySync() throw on the webgpu backend in Node (they need OffscreenCanvas), and on
+    // a GPU they stall the queue: the engine reads tensors with data()/array(). A read that is
+    // provably off the webgpu path carries an eslint-disable comment saying why.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/^(dataSync|arraySync)$/]", message: 'use the async read (await t.data() / t.array()): sync reads fail on the webgpu backend' },
+      ],
+    },
+  },
 );
