@@ -56,4 +56,16 @@ export default tseslint.config(
     files: ['src/renderer/**/*.ts'],
     rules: restrict('the renderer reaches the engine only through the API: it imports only src/shared and its own files', room('engine', 'service', 'server', 'cli', 'main', 'preload'), { patterns: [noNode] }),
   },
+  {
+    // dataSync()/arraySync() throw on the webgpu backend in Node (they need OffscreenCanvas), and on
+    // a GPU they stall the queue: the engine reads tensors with data()/array(). A read that is
+    // provably off the webgpu path carries an eslint-disable comment saying why.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/^(dataSync|arraySync)$/]", message: 'use the async read (await t.data() / t.array()): sync reads fail on the webgpu backend' },
+      ],
+    },
+  },
 );

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const nMax = Math.max(...SIZES);
     if (nMax > set.count) throw new Error(`only ${set.count} images available, asked for ${nMax}`);
     const idx = Array.from({ length: nMax }, (_, i) => i);
-    const reduced = pca(pixelsOf(set, idx), DIMS, { seed: 0 }).projected;
+    const reduced = (await pca(pixelsOf(set, idx), DIMS, { seed: 0 })).projected;
     const labels = Int32Array.from(idx, (i) => set.labels[i]!);
     const file = path.join(tmp, 'input.bin');
     fs.writeFileSync(file, reduced);
@@ -122,9 +122,9 @@ async function main(): Promise<void> {
         }
       }
       const last = runs.at(-1)!;
-      const score = (s: Side) => ({ trust: trustworthiness(x, { data: s.coords, n, d: 2 }, 10), acc: knnAccuracy({ data: s.coords, n, d: 2 }, lab, 10) });
-      const qo = score(last.ours);
-      const qp = score(last.peer);
+      const score = async (s: Side) => ({ trust: await trustworthiness(x, { data: s.coords, n, d: 2 }, 10), acc: await knnAccuracy({ data: s.coords, n, d: 2 }, lab, 10) });
+      const qo = await score(last.ours);
+      const qp = await score(last.peer);
       if (!crossChecked) {
         const ourFile = path.join(tmp, `ours-${n}.bin`);
         fs.writeFileSync(ourFile, last.ours.coords);

@@ -105,6 +105,9 @@ export const BackendInfoSchema = z.object({
   threads: Int,
   reason: z.string(),
   attempts: z.array(z.object({ name: BackendNameSchema, source: z.string(), ok: z.boolean(), detail: z.string() })),
+  adapter: z
+    .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean(), limits: z.record(z.string(), z.number()) })
+    .optional(),
 });
 export type BackendInfoDto = z.infer<typeof BackendInfoSchema>;
 

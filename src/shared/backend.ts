@@ -6,7 +6,7 @@ import { z } from 'zod';
  * chooser (src/engine/backend) and the CLI help. A new backend is one entry here
  * plus its loader in src/engine/backend.
  */
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What a user may ask for: a backend, or 'auto' (the best one that loads). */

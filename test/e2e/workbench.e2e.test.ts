@@ -60,7 +60,7 @@ describe.skipIf(!haveChromium)('workbench in the browser (server mode)', () => {
   it('opens on the shared CIFAR-10 subset and filters it by class and split', async () => {
     await expect.poll(() => page.getByTestId('dataset-title').textContent(), { timeout: 60_000 }).toContain('CIFAR-10');
     await expect.poll(() => page.getByTestId('grid-total').textContent(), { timeout: 60_000 }).toBe('10,000 images');
-    expect(await page.getByTestId('backend-badge').textContent()).toMatch(/tensorflow|wasm|cpu/);
+    expect(await page.getByTestId('backend-badge').textContent()).toMatch(/tensorflow|webgpu|wasm|cpu/);
 
     // class 3 of CIFAR-10 is "cat"; its count in the filter matches the summary
     const catOption = await page.getByTestId('class-filter').locator('option[value="3"]').textContent();

@@ -16,11 +16,11 @@ function entropy(p: ArrayLike<number>, from: number, to: number): number {
 }
 
 describe('t-SNE affinities', () => {
-  it('each conditional row has the requested perplexity (entropy recomputed from the probabilities)', () => {
+  it('each conditional row has the requested perplexity (entropy recomputed from the probabilities)', async () => {
     const pts = gaussianClusters(4, 60, 10, 8, 11);
     for (const perplexity of [5, 30]) {
       const k = Math.floor(3 * perplexity);
-      const nn = knn(pts, k);
+      const nn = await knn(pts, k);
       const c = calibrateRows(nn.indices, nn.dist, pts.n, k, perplexity);
       for (let i = 0; i < pts.n; i++) {
         let sum = 0;
@@ -31,10 +31,10 @@ describe('t-SNE affinities', () => {
     }
   });
 
-  it('kNN returns the exact nearest neighbours, never the point itself', () => {
+  it('kNN returns the exact nearest neighbours, never the point itself', async () => {
     const pts = gaussianClusters(3, 40, 5, 4, 3);
     const k = 7;
-    const nn = knn(pts, k);
+    const nn = await knn(pts, k);
     for (let i = 0; i < pts.n; i += 13) {
       const d = Array.from({ length: pts.n }, (_, j) => {
         let s = 0;
@@ -51,12 +51,12 @@ describe('t-SNE affinities', () => {
     }
   });
 
-  it('symmetrised P is (P_cond + P_cond^T) / 2n, and the dense calibration on the backend agrees with the all-neighbour sparse one', () => {
+  it('symmetrised P is (P_cond + P_cond^T) / 2n, and the dense calibration on the backend agrees with the all-neighbour sparse one', async () => {
     const pts = gaussianClusters(3, 30, 6, 5, 5);
     const n = pts.n;
     const perplexity = 10;
     // k = n - 1: every other point is a neighbour, so sparse == dense
-    const nn = knn(pts, n - 1);
+    const nn = await knn(pts, n - 1);
     const c = calibrateRows(nn.indices, nn.dist, n, n - 1, perplexity);
     const sp = symmetrize(c);
     const want = new Float64Array(n * n);
@@ -72,7 +72,7 @@ describe('t-SNE affinities', () => {
 
     const before = tf.memory().numTensors;
     const x = tf.tensor2d(pts.data, [n, pts.d]);
-    const { p, entropy: h } = denseAffinities(x, perplexity, { chunkElements: 25 * n });
+    const { p, entropy: h } = await denseAffinities(x, perplexity, { chunkElements: 25 * n });
     const dense = p.dataSync();
     tf.dispose([x, p]);
     expect(tf.memory().numTensors).toBe(before);

@@ -46,7 +46,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('t-SNE gradients', () => {
-  it('exact tensor gradient and KL match a float64 reference (tiny problem, with and without exaggeration)', () => {
+  it('exact tensor gradient and KL match a float64 reference (tiny problem, with and without exaggeration)', async () => {
     const n = 40;
     const { dense } = randomAffinities(n, 8, 1);
     const y = randomCoords(n, 3, 2);
@@ -56,7 +56,7 @@ describe('t-SNE gradients', () => {
     for (const exaggeration of [1, 12]) {
       const ref = tsneGradientReference(dense, y, n, exaggeration);
       const out = new Float64Array(2 * n);
-      const kl = g.gradient(y, exaggeration, out, true);
+      const kl = await g.gradient(y, exaggeration, out, true);
       expect(relErr(out, ref.grad)).toBeLessThan(1e-5);
       if (exaggeration === 1) expect(kl).toBeCloseTo(ref.kl, 5);
     }

@@ -9,13 +9,13 @@ beforeAll(async () => {
 });
 
 describe('embedding quality metrics', () => {
-  it('trustworthiness equals a full-sort float64 reference, and is 1 for an isometric embedding', () => {
+  it('trustworthiness equals a full-sort float64 reference, and is 1 for an isometric embedding', async () => {
     const n = 150;
     const rand = seededRandom(3);
     const x = Float32Array.from({ length: n * 6 }, () => rand());
     const y = Float32Array.from({ length: n * 2 }, () => rand());
     const before = tf.memory().numTensors;
-    const got = trustworthiness({ data: x, n, d: 6 }, { data: y, n, d: 2 }, 10, { chunkElements: 20 * n * 10 });
+    const got = await trustworthiness({ data: x, n, d: 6 }, { data: y, n, d: 2 }, 10, { chunkElements: 20 * n * 10 });
     expect(tf.memory().numTensors).toBe(before);
     expect(got).toBeCloseTo(trustworthinessReference(x, 6, y, 2, n, 10), 10);
     expect(got).toBeLessThan(0.9);
@@ -26,25 +26,25 @@ describe('embedding quality metrics', () => {
       moved[2 * i] = 0.6 * flat[2 * i]! - 0.8 * flat[2 * i + 1]! + 5;
       moved[2 * i + 1] = 0.8 * flat[2 * i]! + 0.6 * flat[2 * i + 1]! - 2;
     }
-    expect(trustworthiness({ data: flat, n, d: 2 }, { data: moved, n, d: 2 }, 5)).toBeCloseTo(1, 6);
+    expect(await trustworthiness({ data: flat, n, d: 2 }, { data: moved, n, d: 2 }, 5)).toBeCloseTo(1, 6);
   });
 
-  it('10-NN label accuracy: 1 for separated clusters, chance for shuffled labels', () => {
+  it('10-NN label accuracy: 1 for separated clusters, chance for shuffled labels', async () => {
     const pts = gaussianClusters(4, 50, 2, 30, 8);
-    expect(knnAccuracy(pts, pts.labels, 10)).toBe(1);
+    expect(await knnAccuracy(pts, pts.labels, 10)).toBe(1);
     const rand = seededRandom(1);
     const shuffled = Int32Array.from(pts.labels, () => Math.floor(rand() * 4));
-    expect(knnAccuracy(pts, shuffled, 10)).toBeLessThan(0.45);
+    expect(await knnAccuracy(pts, shuffled, 10)).toBeLessThan(0.45);
   });
 
-  it('PCA recovers the principal axes of an anisotropic cloud (against a power-iteration reference)', () => {
+  it('PCA recovers the principal axes of an anisotropic cloud (against a power-iteration reference)', async () => {
     const n = 500;
     const d = 40;
     const g = seededRandom(7);
     const normal = () => Math.sqrt(-2 * Math.log(Math.max(g(), 1e-12))) * Math.cos(2 * Math.PI * g());
     const x = new Float32Array(n * d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = normal() * (j < 3 ? [10, 5, 3][j]! : 1) + 2;
-    const r = pca({ data: x, n, d }, 3, { seed: 1 });
+    const r = await pca({ data: x, n, d }, 3, { seed: 1 });
     // variances close to the generating ones
     expect(r.variance[0]! / 100).toBeGreaterThan(0.8);
     expect(r.variance[0]! / 100).toBeLessThan(1.2);

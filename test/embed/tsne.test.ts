@@ -21,7 +21,7 @@ describe('t-SNE', () => {
       expect(r.method).toBe(method);
       expect(r.coords).toHaveLength(2 * pts.n);
       expect(r.coords.every(Number.isFinite)).toBe(true);
-      expect(knnAccuracy({ data: r.coords, n: pts.n, d: 2 }, pts.labels, 10)).toBe(1);
+      expect(await knnAccuracy({ data: r.coords, n: pts.n, d: 2 }, pts.labels, 10)).toBe(1);
       // progress: affinities first, then optimisation events with rising iterations, finite KL, an ETA that ends at 0
       expect(events[0]!.phase).toBe('affinities');
       const opt = events.filter((e) => e.phase === 'optimize');
@@ -82,17 +82,17 @@ describe('t-SNE', () => {
     const n = 600;
     const idx = Array.from({ length: n }, (_, i) => i);
     const raw = pixelsOf(set, idx);
-    const x: Points = { data: pca(raw, 30, { seed: 0 }).projected, n, d: 30 };
+    const x: Points = { data: (await pca(raw, 30, { seed: 0 })).projected, n, d: 30 };
     const labels = Int32Array.from(idx, (i) => set.labels[i]!);
     const exact = await tsne(x, { method: 'exact', iterations: 500 });
     const fft = await tsne(x, { method: 'fft', iterations: 500 });
-    const te = trustworthiness(x, { data: exact.coords, n, d: 2 }, 10);
-    const ta = trustworthiness(x, { data: fft.coords, n, d: 2 }, 10);
+    const te = await trustworthiness(x, { data: exact.coords, n, d: 2 }, 10);
+    const ta = await trustworthiness(x, { data: fft.coords, n, d: 2 }, 10);
     console.log(JSON.stringify({ trustExact: te, trustFft: ta, klExact: exact.kl, klFft: fft.kl }));
     expect(te).toBeGreaterThan(0.85);
     expect(Math.abs(ta - te)).toBeLessThan(0.01);
-    const ae = knnAccuracy({ data: exact.coords, n, d: 2 }, labels, 10);
-    const aa = knnAccuracy({ data: fft.coords, n, d: 2 }, labels, 10);
+    const ae = await knnAccuracy({ data: exact.coords, n, d: 2 }, labels, 10);
+    const aa = await knnAccuracy({ data: fft.coords, n, d: 2 }, labels, 10);
     expect(Math.abs(aa - ae)).toBeLessThan(0.05);
     // same objective up to the sparse P (3 x perplexity neighbours) and the interpolated repulsion
     expect(Math.abs(fft.kl - exact.kl) / exact.kl).toBeLessThan(0.1);

@@ -16,7 +16,7 @@ describe('UMAP (umap-js)', () => {
     const a = await umap(pts, { epochs: 150, seed: 3, onProgress: (e) => events.push(e) });
     expect(tf.memory().numTensors).toBe(before);
     expect(a.coords.every(Number.isFinite)).toBe(true);
-    expect(knnAccuracy({ data: a.coords, n: pts.n, d: 2 }, pts.labels, 10)).toBe(1);
+    expect(await knnAccuracy({ data: a.coords, n: pts.n, d: 2 }, pts.labels, 10)).toBe(1);
     expect(events[0]!.phase).toBe('neighbors');
     const opt = events.filter((e) => e.phase === 'optimize');
     expect(opt.at(-1)!.epoch).toBe(a.epochs);

@@ -14,14 +14,14 @@ describe('linear evaluation', () => {
     await initBackend();
   });
 
-  it('metrics: top-1, top-5, per-class recall and confusion from scores, checked by hand', () => {
+  it('metrics: top-1, top-5, per-class recall and confusion from scores, checked by hand', async () => {
     // 3 images, 6 classes. Row 0: best class 2 (true 2). Row 1: best 0, true 5 ranked 5th. Row 2: true 1 ranked 6th.
     const scores = tf.tensor2d([
       [0.1, 0.2, 0.9, 0.3, 0.0, 0.05],
       [0.9, 0.8, 0.7, 0.6, -1, 0.5],
       [0.9, -5, 0.7, 0.6, 0.5, 0.4],
     ]);
-    const m = metricsFromScores(scores, Int32Array.from([2, 5, 1]), 6);
+    const m = await metricsFromScores(scores, Int32Array.from([2, 5, 1]), 6);
     scores.dispose();
     expect(m.top1).toBeCloseTo(1 / 3, 12);
     expect(m.top5).toBeCloseTo(2 / 3, 12);

@@ -1,4 +1,4 @@
-import { initBackend } from '../../engine/backend/index.js';
+import { initBackend, type BackendInfo } from '../../engine/backend/index.js';
 import { BACKEND_ENV, BACKEND_PREFERENCES } from '../../shared/backend.js';
 import { defineCommand, parse } from '../args.js';
 import { choices, flagTable } from '../help.js';
@@ -23,8 +23,17 @@ export const backendCommand = defineCommand(HELP, async (argv) => {
       `package   ${info.source} (tfjs ${info.tfjsVersion})`,
       `device    ${info.device}`,
       `threads   ${info.threads}`,
+      ...(info.adapter ? adapterLines(info.adapter) : []),
       `why       ${info.reason}`,
       ...info.attempts.filter((x) => !x.ok).map((a) => `skipped   ${a.source}: ${a.detail}`),
     ].join('\n'),
   );
 });
+
+function adapterLines(a: NonNullable<BackendInfo['adapter']>): string[] {
+  return [
+    `adapter   vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, device ${a.device || '?'}${a.software ? ' (software: runs on the CPU)' : ''}`,
+    `driver    ${a.description || '?'}`,
+    `limits    ${Object.entries(a.limits).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+  ];
+}

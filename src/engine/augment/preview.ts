@@ -67,14 +67,14 @@ export interface PreviewOptions {
 export const PREVIEW_LIMITS = { images: 256, pairs: 64 };
 
 /** Images in [0, 1] to one RGBA byte array per sample (rounded, alpha 255). */
-export function toRgba(x: tf.Tensor4D): Uint8Array[] {
+export async function toRgba(x: tf.Tensor4D): Promise<Uint8Array[]> {
   const [n, h, w] = x.shape;
   const all = tf.tidy(() => {
     const bytes = tf.round(tf.mul(tf.clipByValue(x, 0, 1), 255));
     const rgb = x.shape[3] === 1 ? tf.tile(bytes, [1, 1, 1, 3]) : bytes;
     return tf.concat([rgb, tf.fill([n, h, w, 1], 255)], 3);
   });
-  const flat = new Uint8Array(all.dataSync());
+  const flat = new Uint8Array(await all.data());
   all.dispose();
   const per = h * w * 4;
   return Array.from({ length: n }, (_, i) => flat.slice(i * per, (i + 1) * per));
@@ -97,7 +97,7 @@ export async function previewAugmentations(set: ImageSet, indices: number[], pip
   const size = pipeline.outputSize;
 
   const source = imagesToTensor(set, indices);
-  const originals = toRgba(source);
+  const originals = await toRgba(source);
   source.dispose();
 
   const originalThumbs = await Promise.all(originals.map((rgba) => encode(rgba, set.width, set.height, format)));
@@ -108,11 +108,11 @@ export async function previewAugmentations(set: ImageSet, indices: number[], pip
     const built: PreviewView[][] = [];
     for (let v = 0; v < 2; v++) {
       const view = views[v]!;
-      const rgba = toRgba(view);
+      const rgba = await toRgba(view);
       let values: Float32Array | undefined;
       if (opts.includeValues) {
         const norm = normalizeViews(view, pipeline);
-        values = norm.dataSync() as Float32Array;
+        values = (await norm.data()) as Float32Array;
         norm.dispose();
       }
       view.dispose();

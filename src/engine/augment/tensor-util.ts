@@ -79,6 +79,8 @@ function applyGroupsHost(x: tf.Tensor4D, live: Group[], axis: 0 | 1): tf.Tensor4
   const n = shape[axis];
   const outer = axis === 0 ? 1 : shape[0];
   const block = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  // wasm/cpu only (applyGroups routes webgpu and tensorflow to applyGroupsDevice): a memcpy, no device transfer
+  // eslint-disable-next-line no-restricted-syntax
   const src = x.dataSync() as Float32Array;
   const out = new Float32Array(src.length);
   const rest = new Set(Array.from({ length: n }, (_, i) => i));
@@ -90,6 +92,7 @@ function applyGroupsHost(x: tf.Tensor4D, live: Group[], axis: 0 | 1): tf.Tensor4
     const subShape = [...shape] as [number, number, number, number];
     subShape[axis] = m;
     const y = g.fn(tf.tensor4d(sub, subShape));
+    // eslint-disable-next-line no-restricted-syntax -- wasm/cpu only, as above
     copySamples(y.dataSync() as Float32Array, m, out, n, seq, g.idx, outer, block);
     for (const i of g.idx) rest.delete(i);
   }

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { cudaGpuName } from './gpu-probe.js';
 import { cpuModel, loadNative, type NativePackage } from './native.js';
 import { loadWasm } from './wasm.js';
-import { BACKEND_NAMES, type BackendAttempt, type BackendInfo, type BackendName, type BackendPreference } from './types.js';
+import { adapterLabel, probeWebgpu, useWebgpu } from './webgpu.js';
+import { BACKEND_NAMES, type BackendAttempt, type BackendInfo, type BackendName, type BackendPreference, type WebgpuAdapter } from './types.js';
 
 export * from './types.js';
 
@@ -44,6 +45,29 @@ async function tryWasm(attempts: BackendAttempt[]): Promise<boolean> {
   }
 }
 
+const WEBGPU_SOURCE = '@tensorflow/tfjs-backend-webgpu';
+
+/**
+ * 'auto' takes a hardware adapter only: on SwiftShader & co. the CPU backends are
+ * faster. An explicit 'webgpu' takes whatever adapter Dawn offers.
+ */
+async function tryWebgpu(forced: boolean, attempts: BackendAttempt[]): Promise<WebgpuAdapter | null> {
+  try {
+    const p = await probeWebgpu();
+    if (!p.ok) throw new Error(p.reason);
+    if (p.adapter.software && !forced) {
+      attempts.push({ name: 'webgpu', source: WEBGPU_SOURCE, ok: false, detail: `software adapter ${adapterLabel(p.adapter)}: slower than the CPU backends, so auto skips it (--backend webgpu forces it)` });
+      return null;
+    }
+    await useWebgpu(p);
+    attempts.push({ name: 'webgpu', source: WEBGPU_SOURCE, ok: true, detail: `adapter ${adapterLabel(p.adapter)}` });
+    return p.adapter;
+  } catch (err) {
+    attempts.push({ name: 'webgpu', source: WEBGPU_SOURCE, ok: false, detail: firstLine(err) });
+    return null;
+  }
+}
+
 async function tryCpu(attempts: BackendAttempt[]): Promise<boolean> {
   const ok = await tf.setBackend('cpu');
   attempts.push({ name: 'cpu', source: '@tensorflow/tfjs-backend-cpu', ok, detail: ok ? 'loaded' : 'setBackend failed' });
@@ -56,8 +80,9 @@ function firstLine(err: unknown): string {
 
 /**
  * Choose and initialise the compute backend. 'auto' takes the fastest that
- * works: native TensorFlow (GPU build when a CUDA GPU answers), then wasm,
- * then the pure-JS cpu backend. An explicit choice that cannot load is an
+ * works: native TensorFlow's GPU build when a CUDA GPU answers and it loads,
+ * then WebGPU on a hardware adapter, then native TensorFlow's CPU build, then
+ * wasm, then the pure-JS cpu backend. An explicit choice that cannot load is an
  * error, never a silent fallback, so benchmarks and runs say what they ran on.
  */
 export async function initBackend(preference?: string | null): Promise<BackendInfo> {
@@ -67,12 +92,21 @@ export async function initBackend(preference?: string | null): Promise<BackendIn
   const gpuName = pref === 'auto' || pref === 'tensorflow' ? cudaGpuName() : null;
   let reason = '';
   let source = '';
+  let adapter: WebgpuAdapter | null = null;
 
-  if (pref === 'auto' || pref === 'tensorflow') {
-    if (gpuName && (await tryNative('@tensorflow/tfjs-node-gpu', attempts))) {
-      source = '@tensorflow/tfjs-node-gpu';
-      reason = `CUDA GPU found (${gpuName}) and tfjs-node-gpu loaded`;
-    } else if (await tryNative('@tensorflow/tfjs-node', attempts)) {
+  if ((pref === 'auto' || pref === 'tensorflow') && gpuName && (await tryNative('@tensorflow/tfjs-node-gpu', attempts))) {
+    source = '@tensorflow/tfjs-node-gpu';
+    reason = `CUDA GPU found (${gpuName}) and tfjs-node-gpu loaded`;
+  }
+  if (!source && (pref === 'auto' || pref === 'webgpu')) {
+    adapter = await tryWebgpu(pref === 'webgpu', attempts);
+    if (adapter) {
+      source = WEBGPU_SOURCE;
+      reason = pref === 'webgpu' ? `requested; adapter ${adapterLabel(adapter)}` : `hardware WebGPU adapter ${adapterLabel(adapter)}${gpuName ? ' (tfjs-node-gpu did not load)' : ''}`;
+    }
+  }
+  if (!source && (pref === 'auto' || pref === 'tensorflow')) {
+    if (await tryNative('@tensorflow/tfjs-node', attempts)) {
       source = '@tensorflow/tfjs-node';
       reason = gpuName ? 'CUDA GPU found but tfjs-node-gpu did not load; native CPU build' : 'native TensorFlow (CPU build) loaded';
     }
@@ -93,19 +127,20 @@ export async function initBackend(preference?: string | null): Promise<BackendIn
     const why = attempts.map((a) => `${a.source}: ${a.detail}`).join('; ');
     throw new Error(`backend "${pref}" could not be initialised: ${why}`);
   }
-  if (pref !== 'auto' && pref !== 'wasm' && pref !== 'cpu') reason = `requested; ${reason}`;
+  if (pref === 'tensorflow') reason = `requested; ${reason}`;
   await tf.ready();
   const name = tf.getBackend() as BackendName;
-  const gpu = source.endsWith('-gpu');
+  const gpu = source.endsWith('-gpu') || (adapter !== null && !adapter.software);
   current = {
     name,
     tfjsVersion: tf.version_core,
     source,
-    device: gpu ? `GPU: ${gpuName}` : `CPU: ${cpuModel()}`,
+    device: adapter ? `${adapter.software ? 'CPU (software WebGPU)' : 'GPU'}: ${adapterLabel(adapter)}` : gpu ? `GPU: ${gpuName}` : `CPU: ${cpuModel()}`,
     gpu,
     threads: threadsOf(name),
     reason,
     attempts,
+    ...(adapter ? { adapter } : {}),
   };
   return current;
 }

@@ -12,6 +12,18 @@ export interface BackendAttempt {
   detail: string;
 }
 
+/** The WebGPU adapter the webgpu backend runs on. */
+export interface WebgpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** a CPU implementation (SwiftShader, lavapipe, WARP): 'auto' does not take it */
+  software: boolean;
+  /** the adapter limits the backend requests for its device */
+  limits: Record<string, number>;
+}
+
 export interface BackendInfo {
   name: BackendName;
   /** tfjs-core version */
@@ -25,6 +37,8 @@ export interface BackendInfo {
   /** why this backend was chosen, in words */
   reason: string;
   attempts: BackendAttempt[];
+  /** webgpu only: the adapter */
+  adapter?: WebgpuAdapter;
 }
 
 // BackendInfo crosses the API as BackendInfoSchema: the two must stay the same shape.

@@ -196,7 +196,7 @@ export function upperPairs(p: SparseAffinities): AffinityPairs {
  * vectorised over a chunk of rows on the active backend. Also returns the
  * entropy reached per row, for checking.
  */
-export function denseAffinities(x: tf.Tensor2D, perplexity: number, opts: { chunkElements?: number; tol?: number } = {}): { p: tf.Tensor2D; entropy: Float32Array } {
+export async function denseAffinities(x: tf.Tensor2D, perplexity: number, opts: { chunkElements?: number; tol?: number } = {}): Promise<{ p: tf.Tensor2D; entropy: Float32Array }> {
   const [n] = x.shape;
   if (perplexity >= n) throw new RangeError(`perplexity ${perplexity} must be below the number of points (${n})`);
   const target = Math.log(perplexity);
@@ -224,7 +224,7 @@ export function denseAffinities(x: tf.Tensor2D, perplexity: number, opts: { chun
     const lo = new Float64Array(c).fill(-Infinity);
     const hi = new Float64Array(c).fill(Infinity);
     const meanD = tf.tidy(() => tf.div(tf.sum(dist, 1), n - 1));
-    const md = meanD.dataSync();
+    const md = await meanD.data();
     meanD.dispose();
     for (let r = 0; r < c; r++) beta[r] = md[r]! > 0 ? 1 / md[r]! : 1;
     const done = new Uint8Array(c);
@@ -236,7 +236,7 @@ export function denseAffinities(x: tf.Tensor2D, perplexity: number, opts: { chun
         const sdp = tf.sum(tf.mul(dist, e), 1);
         return tf.add(tf.log(s), tf.div(tf.mul(tf.squeeze(bt, [1]), sdp), s));
       });
-      const hv = h.dataSync();
+      const hv = await h.data();
       h.dispose();
       let open = 0;
       for (let r = 0; r < c; r++) {

@@ -67,10 +67,10 @@ export async function extractFeatures(model: Model, pipeline: Pipeline, set: Ima
     });
     const hb = out[0]!;
     const zb = out[1];
-    h.set(hb.dataSync() as Float32Array, a * hDim);
+    h.set((await hb.data()) as Float32Array, a * hDim);
     hb.dispose();
     if (zb && z) {
-      z.set(zb.dataSync() as Float32Array, a * zDim);
+      z.set((await zb.data()) as Float32Array, a * zDim);
       zb.dispose();
     }
     opts.onProgress?.(a + idx.length, n);

@@ -28,7 +28,7 @@ export function centered(x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.sub(x, tf.mean(x, 0, true)) as tf.Tensor2D);
 }
 
-export function knn(points: Points, k: number, opts: { chunkElements?: number; signal?: AbortSignal } = {}): Knn {
+export async function knn(points: Points, k: number, opts: { chunkElements?: number; signal?: AbortSignal } = {}): Promise<Knn> {
   const { n, d } = points;
   if (k >= n) throw new RangeError(`k = ${k} neighbours needs more than ${k} points, got ${n}`);
   const x = tf.tidy(() => centered(tf.tensor2d(points.data, [n, d])));
@@ -48,8 +48,9 @@ export function knn(points: Points, k: number, opts: { chunkElements?: number; s
         const r = tf.topk(tf.neg(tf.add(d2, self)), k, true);
         return [tf.relu(tf.neg(r.values)), r.indices];
       });
-      dist.set(vals.dataSync() as Float32Array, a * k);
-      indices.set(idx.dataSync() as Int32Array, a * k);
+      const [dv, iv] = await Promise.all([vals.data(), idx.data()]);
+      dist.set(dv as Float32Array, a * k);
+      indices.set(iv as Int32Array, a * k);
       vals.dispose();
       idx.dispose();
     }

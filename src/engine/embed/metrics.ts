@@ -13,11 +13,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { centered, knn, type Points } from './knn.js';
 
-export function trustworthiness(x: Points, y: Points, k = 10, opts: { chunkElements?: number } = {}): number {
+export async function trustworthiness(x: Points, y: Points, k = 10, opts: { chunkElements?: number } = {}): Promise<number> {
   const n = x.n;
   if (y.n !== n) throw new RangeError(`trustworthiness: ${n} input points but ${y.n} embedded points`);
   if (k >= n / 2) throw new RangeError(`trustworthiness: k = ${k} must be below n / 2 = ${n / 2}`);
-  const nnY = knn(y, k);
+  const nnY = await knn(y, k);
   const xt = tf.tidy(() => centered(tf.tensor2d(x.data, [n, x.d])));
   const sq = tf.tidy(() => tf.sum(tf.square(xt), 1));
   // chunk rows so that the c x k x n comparison stays bounded
@@ -36,7 +36,7 @@ export function trustworthiness(x: Points, y: Points, k = 10, opts: { chunkEleme
         // rank = 1 + #points strictly closer
         return tf.add(tf.sum(tf.cast(tf.less(tf.expandDims(d, 1), tf.expandDims(dn, 2)), 'int32'), 2), 1);
       });
-      const r = ranks.dataSync();
+      const r = await ranks.data();
       ranks.dispose();
       for (let i = 0; i < r.length; i++) if (r[i]! > k) penalty += r[i]! - k;
     }
@@ -52,10 +52,10 @@ export function trustworthiness(x: Points, y: Points, k = 10, opts: { chunkEleme
  * vote for the point's own label; ties go to the label of the nearest
  * neighbour among the tied labels.
  */
-export function knnAccuracy(y: Points, labels: ArrayLike<number>, k = 10): number {
+export async function knnAccuracy(y: Points, labels: ArrayLike<number>, k = 10): Promise<number> {
   const n = y.n;
   if (labels.length !== n) throw new RangeError(`knnAccuracy: ${n} points but ${labels.length} labels`);
-  const nn = knn(y, k);
+  const nn = await knn(y, k);
   const votes = new Map<number, number>();
   let correct = 0;
   for (let i = 0; i < n; i++) {

@@ -122,7 +122,7 @@ export function symmetricEigen(a: Float64Array, m: number): { values: Float64Arr
 }
 
 /** Top-k principal components of the rows of `points`. */
-export function pca(points: Points, k: number, opts: { seed?: number; iterations?: number; oversample?: number } = {}): PcaResult {
+export async function pca(points: Points, k: number, opts: { seed?: number; iterations?: number; oversample?: number } = {}): Promise<PcaResult> {
   const { n, d } = points;
   if (k < 1 || k > Math.min(n, d)) throw new RangeError(`PCA: k = ${k} must be within 1..min(n=${n}, d=${d})`);
   const m = Math.min(d, n, k + (opts.oversample ?? 10));
@@ -130,7 +130,7 @@ export function pca(points: Points, k: number, opts: { seed?: number; iterations
   const mean = new Float64Array(d);
   const x = tf.tensor2d(points.data, [n, d]);
   const meanT = tf.mean(x, 0);
-  mean.set(meanT.dataSync());
+  mean.set(await meanT.data());
   const xc = tf.sub(x, meanT) as tf.Tensor2D;
   x.dispose();
   meanT.dispose();
@@ -141,7 +141,7 @@ export function pca(points: Points, k: number, opts: { seed?: number; iterations
     orthonormalize(v, d, m);
     for (let it = 0; it < iterations; it++) {
       const w = tf.tidy(() => tf.matMul(xc, tf.matMul(xc, tf.tensor2d(Float32Array.from(v), [d, m])), true, false));
-      v.set(w.dataSync());
+      v.set(await w.data());
       w.dispose();
       orthonormalize(v, d, m);
     }
@@ -150,7 +150,7 @@ export function pca(points: Points, k: number, opts: { seed?: number; iterations
       const s = tf.matMul(xc, tf.tensor2d(Float32Array.from(v), [d, m]));
       return tf.div(tf.matMul(s, s, true, false), Math.max(n - 1, 1));
     });
-    const bm = Float64Array.from(b.dataSync());
+    const bm = Float64Array.from(await b.data());
     b.dispose();
     for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) bm[i * m + j] = bm[j * m + i] = (bm[i * m + j]! + bm[j * m + i]!) / 2;
     const { values, vecs } = symmetricEigen(bm, m);
@@ -171,7 +171,7 @@ export function pca(points: Points, k: number, opts: { seed?: number; iterations
       if (big < 0) for (let r = 0; r < d; r++) components[c * d + r] = -components[c * d + r]!;
     }
     const proj = tf.tidy(() => tf.matMul(xc, tf.tensor2d(Float32Array.from(components), [k, d]), false, true));
-    const projected = proj.dataSync() as Float32Array;
+    const projected = (await proj.data()) as Float32Array;
     proj.dispose();
     return { projected: Float32Array.from(projected), components, mean, variance, k };
   } finally {

@@ -238,7 +238,7 @@ export async function embedPixels(dataset: string, outDir: string, input: EmbedO
   emit({ stage: 'extract', done: 0, total: indices.length, elapsedMs: 0 });
   const raw = pixelsOf(set, indices);
   const dims = Math.min(pcaDims ?? 50, raw.d, raw.n);
-  const reduced = dims < raw.d ? pca(raw, dims, { seed: options.seed }).projected : raw.data;
+  const reduced = dims < raw.d ? (await pca(raw, dims, { seed: options.seed })).projected : raw.data;
   emit({ stage: 'extract', done: indices.length, total: indices.length, elapsedMs: performance.now() - t0 });
   const sampled = indices.length < set.count;
   const f: Features = {

@@ -25,7 +25,7 @@ export class ExactGradient {
   }
 
   /** Writes the gradient into grad (interleaved n x 2); returns KL(P || Q) when wantKl, else NaN. */
-  gradient(y: Float64Array, exaggeration: number, grad: Float64Array, wantKl: boolean): number {
+  async gradient(y: Float64Array, exaggeration: number, grad: Float64Array, wantKl: boolean): Promise<number> {
     const n = this.n;
     const parts: tf.Tensor[] = [];
     let z = 0;
@@ -55,8 +55,7 @@ export class ExactGradient {
       }
       const all = tf.concat(parts, 0);
       const allSums = tf.stack(sums);
-      const ar = all.dataSync();
-      const s = allSums.dataSync();
+      const [ar, s] = await Promise.all([all.data(), allSums.data()]);
       all.dispose();
       allSums.dispose();
       tf.dispose(sums);

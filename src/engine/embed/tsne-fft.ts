@@ -326,7 +326,11 @@ class NativeConvolver implements Convolver {
       const s1 = tf.sum(tf.mul(tf.square(tf.abs(tf.slice(c, [0, 0, 0], [1, -1, -1]))), kern.k1w));
       return [tf.slice(this.irfft(tf.mul(c, kern.k2), m), [0, 0, 0], [3, g, g]), s1];
     });
+    // NativeConvolver runs only on the tensorflow backend (nativeBackend()), whose reads are synchronous
+    // host copies; the webgpu path takes JsConvolver. The t-SNE FFT step stays synchronous.
+    // eslint-disable-next-line no-restricted-syntax
     const v = pot.dataSync();
+    // eslint-disable-next-line no-restricted-syntax
     const z = sum1.dataSync()[0]!;
     tf.dispose([pot, sum1]);
     for (let i = 0; i < 3 * g * g; i++) out[i] = v[i]!;

@@ -100,7 +100,7 @@ export function autoLearningRate(n: number, earlyExaggeration: number): number {
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Initial coordinates: PCA (scaled to std 1e-4 along the first axis) or seeded Gaussian noise of std 1e-4. */
-export function initialCoords(points: Points, init: TsneOptions['init'], seed: number): Float64Array {
+export async function initialCoords(points: Points, init: TsneOptions['init'], seed: number): Promise<Float64Array> {
   const { n } = points;
   const y = new Float64Array(2 * n);
   if (init instanceof Float32Array) {
@@ -109,7 +109,7 @@ export function initialCoords(points: Points, init: TsneOptions['init'], seed: n
     return y;
   }
   if ((init ?? 'pca') === 'pca' && points.d >= 2 && n >= 2) {
-    const r = pca(points, 2, { seed });
+    const r = await pca(points, 2, { seed });
     let mean = 0;
     for (let i = 0; i < n; i++) mean += r.projected[2 * i]!;
     mean /= n;
@@ -126,9 +126,9 @@ export function initialCoords(points: Points, init: TsneOptions['init'], seed: n
 }
 
 /** Sparse t-SNE affinities from exact kNN on the backend. */
-export function sparseAffinities(points: Points, perplexity: number, neighbors?: number, signal?: AbortSignal): SparseAffinities {
+export async function sparseAffinities(points: Points, perplexity: number, neighbors?: number, signal?: AbortSignal): Promise<SparseAffinities> {
   const k = neighbors ?? Math.min(points.n - 1, Math.floor(3 * perplexity));
-  const nn = knn(points, k, { signal });
+  const nn = await knn(points, k, { signal });
   return symmetrize(calibrateRows(nn.indices, nn.dist, points.n, k, perplexity));
 }
 
@@ -153,24 +153,24 @@ export async function tsne(points: Points, opts: TsneOptions = {}): Promise<Tsne
   if (signal?.aborted) throw abortError();
 
   emit({ phase: 'affinities', iteration: 0, iterations, kl: NaN, elapsedMs: 0, etaMs: NaN });
-  let grad: (y: Float64Array, exaggeration: number, out: Float64Array, wantKl: boolean) => number;
+  let grad: (y: Float64Array, exaggeration: number, out: Float64Array, wantKl: boolean) => number | Promise<number>;
   let dispose = () => {};
   if (method === 'exact') {
     const x = tf.tidy(() => centered(tf.tensor2d(points.data, [n, d])));
-    const { p } = denseAffinities(x, perplexity);
+    const { p } = await denseAffinities(x, perplexity);
     x.dispose();
     const g = new ExactGradient(p);
     grad = (y, e, out, kl) => g.gradient(y, e, out, kl);
     dispose = () => g.dispose();
   } else {
-    const p = upperPairs(sparseAffinities(points, perplexity, opts.neighbors, signal));
+    const p = upperPairs(await sparseAffinities(points, perplexity, opts.neighbors, signal));
     const rep = new FftRepulsion({ maxSpacing: opts.maxSpacing });
     const scratch = new Float64Array(2 * n);
     grad = (y, e, out, kl) => fftGradient(y, p, e, rep, scratch, out, kl);
     dispose = () => rep.dispose();
   }
   try {
-    const y = initialCoords(points, opts.init, seed);
+    const y = await initialCoords(points, opts.init, seed);
     const tAff = performance.now();
     const update = new Float64Array(2 * n);
     const gains = new Float64Array(2 * n).fill(1);
@@ -187,7 +187,7 @@ export async function tsne(points: Points, opts: TsneOptions = {}): Promise<Tsne
       const exaggeration = exploring ? earlyExaggeration : 1;
       const momentum = exploring ? 0.5 : 0.8;
       const report = (it + 1) % progressEvery === 0 || it === iterations - 1;
-      const klNow = grad(y, exaggeration, g, report);
+      const klNow = await grad(y, exaggeration, g, report);
       let mx = 0;
       let my = 0;
       for (let i = 0; i < 2 * n; i++) {

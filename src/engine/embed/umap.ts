@@ -56,7 +56,7 @@ export async function umap(points: Points, opts: UmapOptions = {}): Promise<Umap
   emit({ phase: 'neighbors', epoch: 0, epochs: 0, elapsedMs: 0, etaMs: NaN });
 
   // umap-js expects each point's own index first (distance 0), then k - 1 neighbours, Euclidean.
-  const nn = knn(points, neighbors - 1, { signal });
+  const nn = await knn(points, neighbors - 1, { signal });
   const knnIndices: number[][] = new Array(n);
   const knnDistances: number[][] = new Array(n);
   const k = neighbors - 1;

@@ -120,7 +120,7 @@ export async function classifierMetrics(model: Model, set: ImageSet, pipeline: P
     }
     const scores = tf.concat(parts, 0) as tf.Tensor2D;
     try {
-      return metricsFromScores(scores, set.labels, numClasses);
+      return await metricsFromScores(scores, set.labels, numClasses);
     } finally {
       scores.dispose();
     }

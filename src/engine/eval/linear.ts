@@ -74,13 +74,13 @@ export function standardise(x: tf.Tensor2D, stats: { mean: tf.Tensor1D; std: tf.
   return tf.tidy(() => tf.div(tf.sub(x, stats.mean), stats.std) as tf.Tensor2D);
 }
 
-function meanCrossEntropy(model: LogRegModel, x: tf.Tensor2D, labels: Int32Array, numClasses: number): number {
+async function meanCrossEntropy(model: LogRegModel, x: tf.Tensor2D, labels: Int32Array, numClasses: number): Promise<number> {
   const t = tf.tidy(() => {
     const logits = logRegLogits(model, x);
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
     return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(y, logits), 1)));
   });
-  const v = t.dataSync()[0]!;
+  const v = (await t.data())[0]!;
   t.dispose();
   return v;
 }
@@ -130,9 +130,9 @@ export async function linearEval(train: FeatureSet, test: FeatureSet, options: L
         warm = r.model;
         rowsProcessed += r.evaluations * fit.length + val.length;
         const scores = logRegLogits(r.model, xVal);
-        const top1 = metricsFromScores(scores, yVal, numClasses).top1;
+        const top1 = (await metricsFromScores(scores, yVal, numClasses)).top1;
         scores.dispose();
-        const loss = meanCrossEntropy(r.model, xVal, yVal, numClasses);
+        const loss = await meanCrossEntropy(r.model, xVal, yVal, numClasses);
         validation.push({ l2, top1, loss, iterations: r.iterations });
         onProgress?.({ stage: 'select', l2, index, of: grid.length, iteration: r.iterations, loss: r.loss, valTop1: top1 });
         const bestAt = validation.reduce((b, v, i) => (v.top1 > validation[b]!.top1 ? i : b), 0);
@@ -162,7 +162,7 @@ export async function linearEval(train: FeatureSet, test: FeatureSet, options: L
     });
     rowsProcessed += r.evaluations * train.labels.length + test.labels.length;
     const scores = logRegLogits(r.model, xTest);
-    const metrics = metricsFromScores(scores, test.labels, numClasses);
+    const metrics = await metricsFromScores(scores, test.labels, numClasses);
     scores.dispose();
     disposeLogReg(r.model);
     return {

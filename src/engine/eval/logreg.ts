@@ -67,16 +67,16 @@ interface Point {
   g: tf.Tensor2D;
 }
 
-const dot = (a: tf.Tensor, b: tf.Tensor): number => {
+const dot = async (a: tf.Tensor, b: tf.Tensor): Promise<number> => {
   const s = tf.tidy(() => tf.sum(tf.mul(a, b)));
-  const v = s.dataSync()[0]!;
+  const v = (await s.data())[0]!;
   s.dispose();
   return v;
 };
 
-const maxAbs = (a: tf.Tensor): number => {
+const maxAbs = async (a: tf.Tensor): Promise<number> => {
   const s = tf.tidy(() => tf.max(tf.abs(a)));
-  const v = s.dataSync()[0]!;
+  const v = (await s.data())[0]!;
   s.dispose();
   return v;
 };
@@ -85,10 +85,10 @@ const maxAbs = (a: tf.Tensor): number => {
  * Loss and gradient of the objective at theta = [W; b] ([d+1, k]), given the
  * design matrix with a trailing column of ones and one-hot labels.
  */
-export function makeObjective(xa: tf.Tensor2D, y: tf.Tensor2D, l2: number): (theta: tf.Tensor2D) => { f: number; g: tf.Tensor2D } {
+export function makeObjective(xa: tf.Tensor2D, y: tf.Tensor2D, l2: number): (theta: tf.Tensor2D) => Promise<{ f: number; g: tf.Tensor2D }> {
   const n = xa.shape[0];
   const d1 = xa.shape[1];
-  return (theta) => {
+  return async (theta) => {
     const [fT, g] = tf.tidy(() => {
       const mask = tf.concat([tf.ones([d1 - 1, 1]), tf.zeros([1, 1])], 0);
       const wOnly = tf.mul(theta, mask);
@@ -103,7 +103,7 @@ export function makeObjective(xa: tf.Tensor2D, y: tf.Tensor2D, l2: number): (the
       const grad = tf.add(tf.div(tf.matMul(xa, tf.sub(p, y), true, false), n), tf.mul(l2, wOnly)) as tf.Tensor2D;
       return [f, grad];
     });
-    const f = fT.dataSync()[0]!;
+    const f = (await fT.data())[0]!;
     fT.dispose();
     return { f, g };
   };
@@ -126,9 +126,9 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
   const y = tf.tidy(() => tf.oneHot(labels instanceof Int32Array ? tf.tensor1d(labels, 'int32') : labels.toInt(), numClasses).toFloat() as tf.Tensor2D);
   const objective = makeObjective(xa, y, l2);
   let evaluations = 0;
-  const evalAt = (x: tf.Tensor2D): Point => {
+  const evalAt = async (x: tf.Tensor2D): Promise<Point> => {
     evaluations++;
-    return { x, ...objective(x) };
+    return { x, ...(await objective(x)) };
   };
 
   if (init && (init.weights.shape[0] !== d || init.weights.shape[1] !== numClasses || init.bias.shape[0] !== numClasses)) {
@@ -139,13 +139,13 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
   const x0 = init
     ? tf.tidy(() => tf.concat([init.weights, tf.reshape(init.bias, [1, numClasses])], 0) as tf.Tensor2D)
     : (tf.zeros([d + 1, numClasses]) as tf.Tensor2D);
-  let cur = evalAt(x0);
+  let cur = await evalAt(x0);
   const S: tf.Tensor2D[] = [];
   const Y: tf.Tensor2D[] = [];
   const rho: number[] = [];
   let iterations = 0;
   let stop: LogRegFit['stop'] = 'max-iterations';
-  let gradNorm = maxAbs(cur.g);
+  let gradNorm = await maxAbs(cur.g);
   const recent: number[] = [];
 
   try {
@@ -158,18 +158,18 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
       if (signal?.aborted) throw abortError();
 
       // Two-loop recursion: direction = −H·g.
-      let dir = twoLoop(cur.g, S, Y, rho);
-      let gd = dot(cur.g, dir);
+      let dir = await twoLoop(cur.g, S, Y, rho);
+      let gd = await dot(cur.g, dir);
       if (!(gd < 0)) {
         // Not a descent direction (numerical trouble): restart from steepest descent.
         dir.dispose();
         clear(S, Y, rho);
         dir = tf.neg(cur.g);
-        gd = dot(cur.g, dir);
+        gd = await dot(cur.g, dir);
       }
       // The first step has no curvature information: scale it to unit length.
       const t0 = S.length === 0 ? Math.min(1, 1 / Math.sqrt(-gd)) : 1;
-      const next = lineSearch(cur, dir, gd, t0, evalAt);
+      const next = await lineSearch(cur, dir, gd, t0, evalAt);
       dir.dispose();
       if (!next) {
         stop = 'line-search';
@@ -178,8 +178,8 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
       iterations++;
       const s = tf.sub(next.x, cur.x) as tf.Tensor2D;
       const yv = tf.sub(next.g, cur.g) as tf.Tensor2D;
-      const ys = dot(yv, s);
-      if (ys > 1e-12 * Math.max(1, dot(yv, yv))) {
+      const ys = await dot(yv, s);
+      if (ys > 1e-12 * Math.max(1, await dot(yv, yv))) {
         S.push(s);
         Y.push(yv);
         rho.push(1 / ys);
@@ -197,7 +197,7 @@ export async function fitLogReg(features: tf.Tensor2D, labels: Int32Array | tf.T
       const prevF = recent[0]!;
       dispose(cur);
       cur = next;
-      gradNorm = maxAbs(cur.g);
+      gradNorm = await maxAbs(cur.g);
       onProgress?.({ iteration: iterations, loss: cur.f, gradNorm });
       if (recent.length === patience && Math.abs(prevF - cur.f) <= lossTol * Math.max(1, Math.abs(cur.f), Math.abs(prevF))) {
         stop = gradNorm <= gradTol ? 'gradient' : 'loss-change';
@@ -242,23 +242,23 @@ function clear(S: tf.Tensor[], Y: tf.Tensor[], rho: number[]): void {
   rho.length = 0;
 }
 
-function twoLoop(g: tf.Tensor2D, S: tf.Tensor2D[], Y: tf.Tensor2D[], rho: number[]): tf.Tensor2D {
+async function twoLoop(g: tf.Tensor2D, S: tf.Tensor2D[], Y: tf.Tensor2D[], rho: number[]): Promise<tf.Tensor2D> {
   const m = S.length;
   if (m === 0) return tf.neg(g);
   const alpha = new Array<number>(m);
   let q = g.clone();
   for (let i = m - 1; i >= 0; i--) {
-    alpha[i] = rho[i]! * dot(S[i]!, q);
+    alpha[i] = rho[i]! * (await dot(S[i]!, q));
     const nq = tf.tidy(() => tf.sub(q, tf.mul(alpha[i]!, Y[i]!))) as tf.Tensor2D;
     q.dispose();
     q = nq;
   }
   // Initial Hessian scaling gamma = s'y / y'y of the newest pair (Nocedal & Wright eq. 7.20).
-  const gamma = 1 / (rho[m - 1]! * dot(Y[m - 1]!, Y[m - 1]!));
+  const gamma = 1 / (rho[m - 1]! * (await dot(Y[m - 1]!, Y[m - 1]!)));
   let r = tf.mul(q, gamma) as tf.Tensor2D;
   q.dispose();
   for (let i = 0; i < m; i++) {
-    const beta = rho[i]! * dot(Y[i]!, r);
+    const beta = rho[i]! * (await dot(Y[i]!, r));
     const nr = tf.tidy(() => tf.add(r, tf.mul(alpha[i]! - beta, S[i]!))) as tf.Tensor2D;
     r.dispose();
     r = nr;
@@ -279,7 +279,7 @@ const DELTA = 0.1;
  * safeguarded cubic interpolation in the zoom phase. Returns the accepted
  * point (caller owns it) or null when no acceptable step was found.
  */
-function lineSearch(cur: Point, dir: tf.Tensor2D, gd0: number, t0: number, evalAt: (x: tf.Tensor2D) => Point): Point | null {
+async function lineSearch(cur: Point, dir: tf.Tensor2D, gd0: number, t0: number, evalAt: (x: tf.Tensor2D) => Promise<Point>): Promise<Point | null> {
   const f0 = cur.f;
   // Near the optimum the loss changes by less than float32 can resolve, and
   // the Armijo test fails on rounding noise. Hager & Zhang's approximate Wolfe
@@ -287,10 +287,10 @@ function lineSearch(cur: Point, dir: tf.Tensor2D, gd0: number, t0: number, evalA
   // accurate: loss within EPS_F·|f0| of f0, and C2·φ'(0) ≤ φ'(t) ≤ (1 − 2·DELTA)·|φ'(0)|.
   const approxWolfe = (f: number, dphi: number): boolean =>
     f <= f0 + EPS_F * Math.abs(f0) && dphi >= C2 * gd0 && dphi <= (2 * DELTA - 1) * gd0;
-  const at = (t: number): { p: Point; dphi: number } => {
+  const at = async (t: number): Promise<{ p: Point; dphi: number }> => {
     const x = tf.tidy(() => tf.add(cur.x, tf.mul(t, dir))) as tf.Tensor2D;
-    const p = evalAt(x);
-    return { p, dphi: dot(p.g, dir) };
+    const p = await evalAt(x);
+    return { p, dphi: await dot(p.g, dir) };
   };
 
   let tPrev = 0;
@@ -301,14 +301,14 @@ function lineSearch(cur: Point, dir: tf.Tensor2D, gd0: number, t0: number, evalA
   const maxBracket = 20;
   const maxZoom = 30;
 
-  const zoom = (tLo: number, fLo: number, dLo: number, lo: Point | null, tHi: number, fHi: number, dHi: number): Point | null => {
+  const zoom = async (tLo: number, fLo: number, dLo: number, lo: Point | null, tHi: number, fHi: number, dHi: number): Promise<Point | null> => {
     for (let i = 0; i < maxZoom; i++) {
       let tj = cubicMin(tLo, fLo, dLo, tHi, fHi, dHi);
       const a = Math.min(tLo, tHi);
       const b = Math.max(tLo, tHi);
       const margin = 0.1 * (b - a);
       if (!Number.isFinite(tj) || tj < a + margin || tj > b - margin) tj = (a + b) / 2;
-      const { p, dphi } = at(tj);
+      const { p, dphi } = await at(tj);
       if (approxWolfe(p.f, dphi)) {
         if (lo) dispose(lo);
         return p;
@@ -341,7 +341,7 @@ function lineSearch(cur: Point, dir: tf.Tensor2D, gd0: number, t0: number, evalA
   };
 
   for (let i = 0; i < maxBracket; i++) {
-    const { p, dphi } = at(t);
+    const { p, dphi } = await at(t);
     if (Number.isFinite(p.f) && approxWolfe(p.f, dphi)) {
       if (prev) dispose(prev);
       return p;

@@ -8,12 +8,12 @@ import type { ClassificationMetrics } from '../../shared/eval.js';
  * (NaN-free: a class absent from the labels gets null). confusion[t][p]
  * counts images of true class t predicted as p.
  */
-export function metricsFromScores(scores: tf.Tensor2D, labels: Int32Array, numClasses: number): ClassificationMetrics {
+export async function metricsFromScores(scores: tf.Tensor2D, labels: Int32Array, numClasses: number): Promise<ClassificationMetrics> {
   const n = scores.shape[0];
   if (labels.length !== n) throw new Error(`metrics: ${n} score rows but ${labels.length} labels`);
   const k = Math.min(5, numClasses);
   const top = tf.tidy(() => tf.topk(scores, k).indices);
-  const idx = top.dataSync() as Int32Array;
+  const idx = (await top.data()) as Int32Array;
   top.dispose();
   const predictions = new Int32Array(n);
   for (let i = 0; i < n; i++) predictions[i] = idx[i * k]!;

@@ -24,7 +24,7 @@
  *     steps: number                                    updates applied
  *     getState(): Record<string, Tensor>               'steps' (int32 scalar) + '<slot>/<param name>'
  *                                                      (slots: momentum | adam_m, adam_v); clones, caller disposes
- *     setState(state)                                  validates names/shapes, then replaces the slots
+ *     await setState(state)                            validates names/shapes, then replaces the slots
  *     dispose()
  *
  *   scaleLearningRate(base, batchSize, 'linear' | 'sqrt' | 'none'): number

@@ -14,7 +14,7 @@ export interface TrainOptimizer {
   /** JSON facts about the optimiser for the checkpoint manifest */
   meta(): Record<string, unknown>;
   /** restore slots from a checkpoint */
-  load(slots: Record<string, tf.Tensor>, meta: unknown): void;
+  load(slots: Record<string, tf.Tensor>, meta: unknown): Promise<void>;
   dispose(): void;
 }
 

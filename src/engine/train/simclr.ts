@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { abortError, isAbortError } from '../abort.js';
 import { augmentPair, evalBatch, loadPipeline, Rng, type RngState } from '../augment/index.js';
-import { initBackend } from '../backend/index.js';
+import { initBackend, type BackendInfo } from '../backend/index.js';
 import { openDataset } from '../data/index.js';
 import type { Dataset, ImageSet } from '../data/types.js';
 import { subset } from '../data/types.js';
@@ -20,6 +20,7 @@ import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConf
 import { newestReadableCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainEvent, TrainResult } from './events.js';
 import { modelConfigOf, modelLabel } from './model-config.js';
+import type { ModelConfig } from '../../shared/model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
 import { collectVersions, createRun, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
 import type { Lock } from '../runs/lock.js';
@@ -80,30 +81,111 @@ interface LoopState {
   augmentRng: Rng;
 }
 
+/** Everything a run needs before a model exists: its config, backend, data and schedule. */
+interface RunPlan {
+  cfg: TrainConfig;
+  /** the run being resumed, or null for a new run */
+  previous: RunRecord | null;
+  /** resume: the run directory's writer lock, held from set-up until the final status is written */
+  resumeLock: Lock | null;
+  backend: BackendInfo;
+  pipeline: Pipeline;
+  ds: Dataset;
+  train: ImageSet;
+  test: ImageSet | null;
+  checksum: string;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  peakLr: number;
+  modelConfig: ModelConfig;
+}
+
+/** A run in progress: the plan plus its model, optimiser, loop state and run directory. */
+interface Session {
+  plan: RunPlan;
+  model: Model;
+  optimizer: TrainOptimizer;
+  state: LoopState;
+  writer: RunWriter;
+  emit: (e: TrainEvent) => void;
+  signal?: AbortSignal;
+  lastKnn: number | null;
+}
+
+/**
+ * Steps whose loss and accuracy are read back together. A read waits for the
+ * device to finish everything queued, so on a GPU reading every step would stall
+ * the queue between steps; on host-memory backends (cpu, wasm, tensorflow) the
+ * numbers are ready when the step returns and each step is reported as it ends.
+ */
+function readInterval(backend: BackendInfo): number {
+  return backend.name === 'webgpu' ? 10 : 1;
+}
+
 /**
  * Pretrain with SimCLR. Resolves when every epoch is done (status completed);
  * rejects with an AbortError after `signal` fires (status cancelled) or with
  * the error that stopped it (status failed). Either way run.json says so.
+ *
+ * The algorithm: prepare data -> build model -> restore or init -> for each
+ * epoch { steps (log every read interval), kNN monitor, checkpoint } -> finish.
  */
 export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
   const t0 = Date.now();
+  const plan = await prepareData(opts);
+  const { model, optimizer, state } = buildModel(plan);
+  let session: Session;
+  try {
+    session = { plan, model, optimizer, state, ...(await restoreOrInit(opts, plan, model, optimizer, state)), emit: (e) => opts.onProgress?.(e), signal: opts.signal, lastKnn: null };
+  } catch (err) {
+    // set-up failed (run directory, checkpoint): nothing trains, free the model
+    plan.resumeLock?.release();
+    optimizer.dispose();
+    model.dispose();
+    throw err;
+  }
+  let finalLoss: number | null = null;
+  try {
+    if (plan.cfg.knn.atStart && state.globalStep === 0) await monitor(session, 0);
+    while (state.epoch < plan.cfg.epochs) {
+      const epoch = state.epoch + 1;
+      finalLoss = await runEpoch(session, epoch);
+      state.epoch = epoch;
+      if (plan.cfg.knn.every > 0 && (epoch % plan.cfg.knn.every === 0 || epoch === plan.cfg.epochs)) await monitor(session, epoch);
+      await checkpoint(session, epoch);
+    }
+  } catch (err) {
+    fail(session, err, t0);
+    throw err;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  return finish(session, finalLoss, t0);
+}
+
+/** Config (new or from the resumed run.json), backend, pipeline, dataset splits and the step schedule. */
+async function prepareData(opts: TrainOptions): Promise<RunPlan> {
   if (!opts.config === !opts.resume) throw new Error('trainSimclr: give either config (a new run) or resume (a run directory)');
   ensureNotAborted(opts.signal);
 
+  // One writer per run directory: a resume takes the run's lock before it reads run.json.
+  const resumeLock = opts.resume ? lockRunForResume(opts.resume) : null;
+  try {
+    return await planRun(opts, resumeLock);
+  } catch (err) {
+    resumeLock?.release();
+    throw err;
+  }
+}
+
+async function planRun(opts: TrainOptions, resumeLock: Lock | null): Promise<RunPlan> {
   let cfg: TrainConfig;
   let previous: RunRecord | null = null;
-  // One writer per run directory: held from here until the final status is written.
-  let resumeLock: Lock | null = null;
   if (opts.resume) {
-    resumeLock = lockRunForResume(opts.resume);
-    try {
-      previous = readRun(opts.resume);
-      if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
-      cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
-    } catch (err) {
-      resumeLock.release();
-      throw err;
-    }
+    previous = readRun(opts.resume);
+    if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
+    cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
   } else {
     cfg = parseTrainConfig(opts.config);
   }
@@ -121,89 +203,92 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const peakLr = resolveLearningRate(cfg);
   const modelConfig = modelConfigOf(cfg, pipeline.outputSize);
+  return { cfg, previous, resumeLock, backend, pipeline, ds, train, test, checksum, stepsPerEpoch, totalSteps, peakLr, modelConfig };
+}
 
-  const model = createModel(modelConfig, cfg.seed);
+/** The seeded model, its optimiser with the schedule, and the loop state at step 0. */
+function buildModel(plan: RunPlan): { model: Model; optimizer: TrainOptimizer; state: LoopState } {
+  const { cfg, peakLr, stepsPerEpoch, totalSteps } = plan;
+  const model = createModel(plan.modelConfig, cfg.seed);
   const optimizer: TrainOptimizer = createTrainOptimizer(cfg, model, { peakLr, stepsPerEpoch, totalSteps });
   const state: LoopState = { epoch: 0, globalStep: 0, shuffleRng: Rng.fromSeed(cfg.seed + SHUFFLE_STREAM), augmentRng: Rng.fromSeed(cfg.seed) };
+  return { model, optimizer, state };
+}
 
+/**
+ * Resume: restore the newest intact checkpoint into model, optimiser and state and
+ * record the resume. New run: create the run directory and its run.json. Emits nothing.
+ */
+async function restoreOrInit(opts: TrainOptions, plan: RunPlan, model: Model, optimizer: TrainOptimizer, state: LoopState): Promise<{ writer: RunWriter }> {
+  const { cfg, previous, backend, pipeline, ds, train, test, checksum, stepsPerEpoch, peakLr, modelConfig } = plan;
   let writer: RunWriter;
   let resumedFrom: string | null = null;
-  try {
-    if (previous) {
-      writer = new RunWriter(opts.resume!, previous, resumeLock);
-      removeStaleTemps(writer.checkpointsDir);
-      const found = newestReadableCheckpoint(writer.checkpointsDir);
-      const ckDir = found ? found.checkpoint.dir : null;
-      if (found) {
-        for (const s of found.skipped) console.warn(`resume: skipping damaged checkpoint ${s.name}: ${s.reason}`);
-        restore(found.checkpoint, model, optimizer, state);
-        resumedFrom = ckDir;
-      }
-      writer.dropMetricsAfter(state.globalStep);
-      writer.update({
-        status: 'running',
-        endedAt: null,
-        error: null,
-        pid: process.pid,
-        host: os.hostname(),
-        epochsCompleted: state.epoch,
-        globalStep: state.globalStep,
-        backend: { ...backend },
-        resumes: [...previous.resumes, { checkpoint: ckDir ? path.basename(ckDir) : '(none: from the start)', epoch: state.epoch, at: new Date().toISOString(), pid: process.pid }],
-      });
-      writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', attempt: previous.resumes.length + 2, time: new Date().toISOString() });
-    } else {
-      const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
-      const name = cfg.runName ?? `${ds.name} ${cfg.model.preset}`;
-      const created = createRun(runsRoot, name, (id): RunRecord => ({
-        format: 'simclr-workbench-run',
-        version: 1,
-        kind: 'simclr',
-        id,
-        name,
-        status: 'running',
-        config: cfg,
-        pipeline,
-        model: { ...modelConfig, depth: Number(modelConfig.arch.replace('resnet', '')), featureDim: model.featureDim, params: model.numParams() },
-        learningRate: peakLr,
-        stepsPerEpoch,
-        dataset: {
-          id: ds.id,
-          name: ds.name,
-          format: ds.format,
-          path: sourceOf(ds, cfg),
-          classNames: ds.classNames,
-          trainCount: train.count,
-          testCount: test?.count ?? 0,
-          height: train.height,
-          width: train.width,
-          channels: train.channels,
-          checksum,
-        },
-        seed: cfg.seed,
-        backend: { ...backend },
-        versions: collectVersions(),
-        startedAt: new Date().toISOString(),
-        endedAt: null,
-        pid: process.pid,
-        host: os.hostname(),
-        epochsCompleted: 0,
-        globalStep: 0,
-        resumes: [],
-        error: null,
-      }));
-      writer = new RunWriter(created.dir, created.record, created.lock);
+  if (previous) {
+    writer = new RunWriter(opts.resume!, previous, plan.resumeLock);
+    removeStaleTemps(writer.checkpointsDir);
+    const found = newestReadableCheckpoint(writer.checkpointsDir);
+    const ckDir = found ? found.checkpoint.dir : null;
+    if (found) {
+      for (const s of found.skipped) console.warn(`resume: skipping damaged checkpoint ${s.name}: ${s.reason}`);
+      await restore(found.checkpoint, model, optimizer, state);
+      resumedFrom = ckDir;
     }
-  } catch (err) {
-    // set-up failed (run directory, checkpoint): nothing trains, free the model
-    resumeLock?.release();
-    optimizer.dispose();
-    model.dispose();
-    throw err;
+    writer.dropMetricsAfter(state.globalStep);
+    writer.update({
+      status: 'running',
+      endedAt: null,
+      error: null,
+      pid: process.pid,
+      host: os.hostname(),
+      epochsCompleted: state.epoch,
+      globalStep: state.globalStep,
+      backend: { ...backend },
+      resumes: [...previous.resumes, { checkpoint: ckDir ? path.basename(ckDir) : '(none: from the start)', epoch: state.epoch, at: new Date().toISOString(), pid: process.pid }],
+    });
+    writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', attempt: previous.resumes.length + 2, time: new Date().toISOString() });
+  } else {
+    const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
+    const name = cfg.runName ?? `${ds.name} ${cfg.model.preset}`;
+    const created = createRun(runsRoot, name, (id): RunRecord => ({
+      format: 'simclr-workbench-run',
+      version: 1,
+      kind: 'simclr',
+      id,
+      name,
+      status: 'running',
+      config: cfg,
+      pipeline,
+      model: { ...modelConfig, depth: Number(modelConfig.arch.replace('resnet', '')), featureDim: model.featureDim, params: model.numParams() },
+      learningRate: peakLr,
+      stepsPerEpoch,
+      dataset: {
+        id: ds.id,
+        name: ds.name,
+        format: ds.format,
+        path: sourceOf(ds, cfg),
+        classNames: ds.classNames,
+        trainCount: train.count,
+        testCount: test?.count ?? 0,
+        height: train.height,
+        width: train.width,
+        channels: train.channels,
+        checksum,
+      },
+      seed: cfg.seed,
+      backend: { ...backend },
+      versions: collectVersions(),
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      pid: process.pid,
+      host: os.hostname(),
+      epochsCompleted: 0,
+      globalStep: 0,
+      resumes: [],
+      error: null,
+    }));
+    writer = new RunWriter(created.dir, created.record, created.lock);
   }
-
-  const emit = (e: TrainEvent) => opts.onProgress?.(e);
-  emit({
+  opts.onProgress?.({
     type: 'start',
     runDir: writer.dir,
     runId: writer.record.id,
@@ -217,101 +302,130 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
     backend: backend.name,
     resumedFrom,
   });
+  return { writer };
+}
 
-  let finalLoss: number | null = null;
-  let lastKnn: number | null = null;
-  const monitor = async (epoch: number) => {
-    if (!test) return;
-    const k0 = Date.now();
-    const accuracy = await knnMonitor(model, pipeline, train, test, cfg, ds.classNames.length, opts.signal);
-    const knnSec = (Date.now() - k0) / 1000;
-    lastKnn = accuracy;
-    writer.metric({ type: 'knn', epoch, globalStep: state.globalStep, k: cfg.knn.k, temperature: cfg.knn.temperature, accuracy, testCount: test.count, seconds: knnSec, time: new Date().toISOString() });
-    emit({ type: 'knn', epoch, accuracy, k: cfg.knn.k, temperature: cfg.knn.temperature, testCount: test.count, seconds: knnSec });
+/** A step whose numbers are still on the device. */
+interface PendingStep {
+  step: number;
+  lr: number;
+  loss: tf.Scalar;
+  accuracy: tf.Scalar;
+}
+
+/** One epoch of steps; returns the epoch's mean loss after logging the epoch summary. */
+async function runEpoch(session: Session, epoch: number): Promise<number> {
+  const { plan, model, optimizer, state, signal } = session;
+  const { cfg, train, pipeline, stepsPerEpoch } = plan;
+  const perm = state.shuffleRng.permutation(train.count);
+  const batchIndices = (s: number) => perm.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
+  // The two views of a batch, concatenated: rows 0..N-1 view 1, N..2N-1 view 2 (ntXent's layout).
+  const prepare = (s: number): tf.Tensor4D => {
+    const { view1, view2 } = augmentPair(train, batchIndices(s), pipeline, state.augmentRng);
+    const views = tf.concat([view1, view2], 0) as tf.Tensor4D;
+    tf.dispose([view1, view2]);
+    return views;
   };
+  const interval = readInterval(plan.backend);
+  const totals = { loss: 0, acc: 0, started: Date.now() };
+  const pending: PendingStep[] = [];
   // the batch augmented ahead of the step that will consume it (disposed on any exit)
-  let next: tf.Tensor4D | null = null;
+  let next: tf.Tensor4D | null = prepare(0);
   try {
-    if (cfg.knn.atStart && state.globalStep === 0) await monitor(0);
-    while (state.epoch < cfg.epochs) {
-      const epoch = state.epoch + 1;
-      const perm = state.shuffleRng.permutation(train.count);
-      const batchIndices = (s: number) => perm.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
-      // The two views of a batch, concatenated: rows 0..N-1 view 1, N..2N-1 view 2 (ntXent's layout).
-      const prepare = (s: number): tf.Tensor4D => {
-        const { view1, view2 } = augmentPair(train, batchIndices(s), pipeline, state.augmentRng);
-        const views = tf.concat([view1, view2], 0) as tf.Tensor4D;
-        tf.dispose([view1, view2]);
-        return views;
-      };
-
-      const epochStart = Date.now();
-      let lossSum = 0;
-      let accSum = 0;
-      next = prepare(0);
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const views: tf.Tensor4D = next!;
-        next = null;
-        const lr = optimizer.learningRate(state.globalStep);
-        let lossT: tf.Scalar;
-        let accT: tf.Scalar;
-        try {
-          ({ loss: lossT, accuracy: accT } = trainStep(model, optimizer, views, cfg.temperature, lr));
-        } finally {
-          views.dispose();
-        }
-        // Batch s+1 is augmented before we wait for step s's numbers: on asynchronous
-        // backends (webgl, webgpu) its kernels queue behind the step's; on all of them
-        // the JS work of drawing crop boxes and jitter factors overlaps the download.
-        try {
-          if (s + 1 < stepsPerEpoch) next = prepare(s + 1);
-          const [lossV, accV] = await Promise.all([lossT.data(), accT.data()]);
-          const loss = lossV[0]!;
-          const acc = accV[0]!;
-          if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at epoch ${epoch}, step ${s + 1}; lower the learning rate (optimizer.baseLr) or check the pipeline`);
-          state.globalStep++;
-          lossSum += loss;
-          accSum += acc;
-          const elapsed = (Date.now() - epochStart) / 1000;
-          const secPerStep = elapsed / (s + 1);
-          const stepsLeft = totalSteps - state.globalStep;
-          const imagesPerSec = ((s + 1) * cfg.batchSize) / Math.max(elapsed, 1e-9);
-          writer.metric({ type: 'step', epoch, step: s + 1, globalStep: state.globalStep, loss, lr, contrastiveAcc: acc, imagesPerSec, time: new Date().toISOString() });
-          emit({ type: 'step', epoch, epochs: cfg.epochs, step: s + 1, stepsPerEpoch, globalStep: state.globalStep, loss, lr, contrastiveAcc: acc, imagesPerSec, etaSec: stepsLeft * secPerStep });
-        } finally {
-          tf.dispose([lossT, accT]);
-        }
-        await yieldToEventLoop();
-        if (opts.signal?.aborted) throw abortError();
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const views: tf.Tensor4D = next!;
+      next = null;
+      const lr = optimizer.learningRate(state.globalStep + pending.length);
+      try {
+        const { loss, accuracy } = trainStep(model, optimizer, views, cfg.temperature, lr);
+        pending.push({ step: s + 1, lr, loss, accuracy });
+      } finally {
+        views.dispose();
       }
-      const seconds = (Date.now() - epochStart) / 1000;
-      finalLoss = lossSum / stepsPerEpoch;
-      const epochRec = { epoch, globalStep: state.globalStep, meanLoss: finalLoss, meanContrastiveAcc: accSum / stepsPerEpoch, seconds, imagesPerSec: (stepsPerEpoch * cfg.batchSize) / seconds };
-      writer.metric({ type: 'epoch', ...epochRec, time: new Date().toISOString() });
-      emit({ type: 'epoch', epochs: cfg.epochs, ...epochRec });
-      state.epoch = epoch;
-
-      if (cfg.knn.every > 0 && (epoch % cfg.knn.every === 0 || epoch === cfg.epochs)) await monitor(epoch);
-
-      const ckDir = await saveCheckpoint(writer, model, optimizer, state);
-      writer.update({ epochsCompleted: state.epoch, globalStep: state.globalStep });
-      emit({ type: 'checkpoint', epoch, globalStep: state.globalStep, dir: ckDir });
+      // Batch s+1 is augmented before we wait for the steps' numbers: on asynchronous
+      // backends (webgpu) its kernels queue behind the step's; on all of them
+      // the JS work of drawing crop boxes and jitter factors overlaps the download.
+      if (s + 1 < stepsPerEpoch) next = prepare(s + 1);
+      if (pending.length >= interval || s + 1 === stepsPerEpoch) await logSteps(session, epoch, pending.splice(0), totals);
+      await yieldToEventLoop();
+      if (signal?.aborted) throw abortError();
     }
-  } catch (err) {
-    const aborted = isAbortError(err);
-    const message = aborted ? null : err instanceof Error ? err.message : String(err);
-    writer.finish(aborted ? 'cancelled' : 'failed', message);
-    emit({ type: 'end', status: aborted ? 'cancelled' : 'failed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds: (Date.now() - t0) / 1000, error: message });
-    throw err;
   } finally {
     next?.dispose();
-    optimizer.dispose();
-    model.dispose();
+    for (const p of pending) tf.dispose([p.loss, p.accuracy]);
   }
+  const seconds = (Date.now() - totals.started) / 1000;
+  const meanLoss = totals.loss / stepsPerEpoch;
+  const epochRec = { epoch, globalStep: state.globalStep, meanLoss, meanContrastiveAcc: totals.acc / stepsPerEpoch, seconds, imagesPerSec: (stepsPerEpoch * cfg.batchSize) / seconds };
+  session.writer.metric({ type: 'epoch', ...epochRec, time: new Date().toISOString() });
+  session.emit({ type: 'epoch', epochs: cfg.epochs, ...epochRec });
+  return meanLoss;
+}
+
+/** Read the steps' loss and accuracy in one download, then log and report each step in order. */
+async function logSteps(session: Session, epoch: number, steps: PendingStep[], totals: { loss: number; acc: number; started: number }): Promise<void> {
+  const { plan, state, writer } = session;
+  const { cfg, stepsPerEpoch, totalSteps } = plan;
+  let values: Float32Array;
+  try {
+    const packed = tf.stack(steps.flatMap((p) => [p.loss, p.accuracy]));
+    values = (await packed.data()) as Float32Array;
+    packed.dispose();
+  } finally {
+    for (const p of steps) tf.dispose([p.loss, p.accuracy]);
+  }
+  const elapsed = (Date.now() - totals.started) / 1000;
+  steps.forEach(({ step, lr }, i) => {
+    const loss = values[2 * i]!;
+    const acc = values[2 * i + 1]!;
+    if (!Number.isFinite(loss)) throw new Error(`the loss became ${loss} at epoch ${epoch}, step ${step}; lower the learning rate (optimizer.baseLr) or check the pipeline`);
+    state.globalStep++;
+    totals.loss += loss;
+    totals.acc += acc;
+    const secPerStep = elapsed / step;
+    const stepsLeft = totalSteps - state.globalStep;
+    const imagesPerSec = (step * cfg.batchSize) / Math.max(elapsed, 1e-9);
+    writer.metric({ type: 'step', epoch, step, globalStep: state.globalStep, loss, lr, contrastiveAcc: acc, imagesPerSec, time: new Date().toISOString() });
+    session.emit({ type: 'step', epoch, epochs: cfg.epochs, step, stepsPerEpoch, globalStep: state.globalStep, loss, lr, contrastiveAcc: acc, imagesPerSec, etaSec: stepsLeft * secPerStep });
+  });
+}
+
+/** kNN top-1 on the test split, logged and reported. */
+async function monitor(session: Session, epoch: number): Promise<void> {
+  const { plan, state } = session;
+  const { cfg, test, train, pipeline, ds } = plan;
+  if (!test) return;
+  const k0 = Date.now();
+  const accuracy = await knnMonitor(session.model, pipeline, train, test, cfg, ds.classNames.length, session.signal);
+  const knnSec = (Date.now() - k0) / 1000;
+  session.lastKnn = accuracy;
+  session.writer.metric({ type: 'knn', epoch, globalStep: state.globalStep, k: cfg.knn.k, temperature: cfg.knn.temperature, accuracy, testCount: test.count, seconds: knnSec, time: new Date().toISOString() });
+  session.emit({ type: 'knn', epoch, accuracy, k: cfg.knn.k, temperature: cfg.knn.temperature, testCount: test.count, seconds: knnSec });
+}
+
+/** Write the epoch's checkpoint and record progress in run.json. */
+async function checkpoint(session: Session, epoch: number): Promise<void> {
+  const { state, writer } = session;
+  const ckDir = await saveCheckpoint(writer, session.model, session.optimizer, state);
+  writer.update({ epochsCompleted: state.epoch, globalStep: state.globalStep });
+  session.emit({ type: 'checkpoint', epoch, globalStep: state.globalStep, dir: ckDir });
+}
+
+/** Record a cancelled or failed run in run.json and the events. */
+function fail(session: Session, err: unknown, t0: number): void {
+  const { state } = session;
+  const aborted = isAbortError(err);
+  const message = aborted ? null : err instanceof Error ? err.message : String(err);
+  session.writer.finish(aborted ? 'cancelled' : 'failed', message);
+  session.emit({ type: 'end', status: aborted ? 'cancelled' : 'failed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds: (Date.now() - t0) / 1000, error: message });
+}
+
+function finish(session: Session, finalLoss: number | null, t0: number): TrainResult {
+  const { state, writer } = session;
   writer.finish('completed');
   const seconds = (Date.now() - t0) / 1000;
-  emit({ type: 'end', status: 'completed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds, error: null });
-  return { runDir: writer.dir, runId: writer.record.id, status: 'completed', epochsCompleted: state.epoch, globalStep: state.globalStep, finalLoss, knnAccuracy: lastKnn, seconds };
+  session.emit({ type: 'end', status: 'completed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds, error: null });
+  return { runDir: writer.dir, runId: writer.record.id, status: 'completed', epochsCompleted: state.epoch, globalStep: state.globalStep, finalLoss, knnAccuracy: session.lastKnn, seconds };
 }
 
 /** One optimiser step on a 2N-view batch; returns the loss and contrastive accuracy (caller disposes). */
@@ -374,7 +488,7 @@ async function saveCheckpoint(writer: RunWriter, model: Model, optimizer: TrainO
   }
 }
 
-function restore(ck: LoadedCheckpoint, model: Model, optimizer: TrainOptimizer, state: LoopState): void {
+async function restore(ck: LoadedCheckpoint, model: Model, optimizer: TrainOptimizer, state: LoopState): Promise<void> {
   const weights: Record<string, tf.Tensor> = {};
   const slots: Record<string, tf.Tensor> = {};
   try {
@@ -384,7 +498,7 @@ function restore(ck: LoadedCheckpoint, model: Model, optimizer: TrainOptimizer, 
       else slots[key.slice('optimizer/'.length)] = t;
     }
     model.setWeights(weights);
-    optimizer.load(slots, (ck.manifest.state as { optimizer?: unknown }).optimizer);
+    await optimizer.load(slots, (ck.manifest.state as { optimizer?: unknown }).optimizer);
   } finally {
     tf.dispose(Object.values(weights));
     tf.dispose(Object.values(slots));
