@@ -1,0 +1,1 @@
+"""SimCLR Workbench recipe: the app's model, augmentations, loss and optimiser in PyTorch."""
