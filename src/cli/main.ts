@@ -1,4 +1,6 @@
-import { UsageError, type Command } from './args.js';
+import { BACKEND_ENV, BACKEND_NAMES } from '../shared/backend.js';
+import { DATA_ROOT_DEFAULT_TEXT } from '../shared/data-root.js';
+import { didYouMean, UsageError, type Command } from './args.js';
 import { version } from '../service/app-version.js';
 
 interface CommandEntry {
@@ -43,11 +45,22 @@ function usage(): string {
   const shown = Object.entries(commands);
   const width = Math.max(...shown.map(([k]) => k.length));
   const lines = shown.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `simclr-workbench ${version}\n\nusage: simclr-workbench <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nglobal: --version, --help; SIMCLR_BACKEND=tensorflow|wasm|cpu picks the backend`;
+  return [
+    `simclr-workbench ${version}`,
+    '',
+    'usage: simclr-workbench <command> [options]     (every command answers --help)',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    `global: --version, --help; ${BACKEND_ENV}=${BACKEND_NAMES.join('|')} picks the backend; the data root is ${DATA_ROOT_DEFAULT_TEXT}`,
+    '--json on any command: the result as JSON on stdout, progress as JSON lines on stderr',
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] && commands[rest[0]]) return main([rest[0], '--help']);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return 0;
@@ -58,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    console.error(`simclr-workbench: unknown command "${name}"\n\n${usage()}`);
+    console.error(`simclr-workbench: unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n\n${usage()}`);
     return 2;
   }
   try {

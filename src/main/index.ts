@@ -1,7 +1,7 @@
-import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
+import { defaultDataRoot } from '../engine/fs/data-root.js';
 import { JobHost } from '../engine/jobs/host.js';
 import { createApiService, type ApiService } from '../service/api-service.js';
 import { EVENT_CHANNEL } from '../shared/api-methods.js';
@@ -27,7 +27,7 @@ let service: ApiService | null = null;
 let settings: ElectronSettings | null = null;
 
 function dataRoot(): string {
-  return settings?.get().dataRoot ?? process.env.SIMCLR_DATA_ROOT ?? join(os.homedir(), '.simclr-workbench');
+  return settings?.get().dataRoot ?? defaultDataRoot();
 }
 
 function openWindow(): BrowserWindow {

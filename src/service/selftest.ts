@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { SelftestConfigSchema } from '../shared/api.js';
-import { ApiCallError, abortError } from '../engine/jobs/errors.js';
+import { abortError } from '../engine/abort.js';
+import { ApiCallError } from '../engine/jobs/errors.js';
 import type { HandlerContext } from '../engine/jobs/runner.js';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

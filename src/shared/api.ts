@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_METHODS, type ApiMethod } from './api-methods.js';
+import { BackendNameSchema } from './backend.js';
 import {
   BUILTIN_DATASET_IDS,
   datasetListEntrySchema,
@@ -94,16 +95,16 @@ export const AppInfoSchema = z.object({
   suggestedDatasets: z.array(z.object({ name: z.string(), path: z.string() })),
 });
 
-/** Mirrors BackendInfo in src/engine/backend/types.ts. */
+/** Mirrors BackendInfo in src/engine/backend/types.ts (checked there at compile time). */
 export const BackendInfoSchema = z.object({
-  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  name: BackendNameSchema,
   tfjsVersion: z.string(),
   source: z.string(),
   device: z.string(),
   gpu: z.boolean(),
   threads: Int,
   reason: z.string(),
-  attempts: z.array(z.object({ name: z.enum(['tensorflow', 'wasm', 'cpu']), source: z.string(), ok: z.boolean(), detail: z.string() })),
+  attempts: z.array(z.object({ name: BackendNameSchema, source: z.string(), ok: z.boolean(), detail: z.string() })),
 });
 export type BackendInfoDto = z.infer<typeof BackendInfoSchema>;
 

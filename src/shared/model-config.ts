@@ -11,6 +11,8 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 
 export const MODEL_PRESET_NAMES = ['tiny', 'small', 'standard', 'paper'] as const;
 export type ModelPresetName = (typeof MODEL_PRESET_NAMES)[number];
+/** the preset a training config uses when it names none */
+export const DEFAULT_MODEL_PRESET: ModelPresetName = 'tiny';
 
 export const ProjectionHeadSchema = z
   .object({
@@ -65,6 +67,13 @@ export const MODEL_PRESETS: Record<ModelPresetName, ModelConfigInput> = {
   standard: { arch: 'resnet18', width: 1 },
   paper: { arch: 'resnet50', width: 1 },
 };
+
+/** "ResNet-18 x0.25": what a preset builds, for help texts and forms. */
+export function modelPresetLabel(name: ModelPresetName): string {
+  const p = MODEL_PRESETS[name];
+  const width = p.width ?? 1;
+  return `ResNet-${(p.arch ?? 'resnet18').replace('resnet', '')}${width === 1 ? '' : ` x${width}`}`;
+}
 
 /** The stem that suits square images of this side length. */
 export function stemForImageSize(size: number): ModelConfig['stem'] {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackendPreferenceSchema } from './backend.js';
 
 /**
  * App settings: stored by the Electron main process (electron-store) or, in
@@ -8,12 +9,12 @@ import { z } from 'zod';
  */
 export const SETTINGS_VERSION = 1;
 
-export const BackendPreferenceSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+export { BackendPreferenceSchema };
 export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 
 export const SettingsSchema = z.object({
   schemaVersion: z.literal(SETTINGS_VERSION).default(SETTINGS_VERSION),
-  /** null: $SIMCLR_DATA_ROOT, else ~/.simclr-workbench */
+  /** null: the default data root (src/shared/data-root.ts) */
   dataRoot: z.string().min(1).max(4096).nullable().default(null),
   backend: BackendPreferenceSchema.default('auto'),
   theme: ThemeSchema.default('system'),

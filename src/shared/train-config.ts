@@ -9,19 +9,28 @@
  * Imports nothing from Node or Electron: the renderer validates forms with it too.
  */
 import { z } from 'zod';
+import { BACKEND_PREFERENCES } from './backend.js';
 import { datasetRefSchema } from './dataset.js';
+import { DEFAULT_MODEL_PRESET, MODEL_PRESET_NAMES } from './model-config.js';
 
-export const MODEL_PRESETS = ['tiny', 'small', 'standard', 'paper'] as const;
 export const OPTIMIZERS = ['lars', 'sgd', 'adamw'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+/**
+ * Weight decay when the config gives none: SimCLR's 1e-6 for lars and sgd (added to
+ * the gradient), 0.01 for adamw (decoupled, as PyTorch). The optim module's own
+ * schema defaults (src/engine/optim/config.ts) read this too.
+ */
+export const DEFAULT_WEIGHT_DECAY: Readonly<Record<OptimizerName, number>> = { lars: 1e-6, sgd: 1e-6, adamw: 0.01 };
 export const LR_SCALINGS = ['linear', 'sqrt'] as const;
-export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** the backends a run may ask for (src/shared/backend.ts) */
+export const TRAIN_BACKENDS = BACKEND_PREFERENCES;
 
 const positiveInt = z.number().int().positive();
 
 export const modelSectionSchema = z
   .object({
-    /** tiny = ResNet-18 x0.25, small = ResNet-18 x0.5, standard = ResNet-18, paper = ResNet-50 */
-    preset: z.enum(MODEL_PRESETS).default('tiny'),
+    /** a preset of src/shared/model-config.ts (MODEL_PRESETS: tiny = ResNet-18 x0.25 ... paper = ResNet-50) */
+    preset: z.enum(MODEL_PRESET_NAMES).default(DEFAULT_MODEL_PRESET),
     /** overrides the preset's depth */
     depth: z.union([z.literal(18), z.literal(34), z.literal(50)]).optional(),
     /** overrides the preset's width multiplier */
@@ -73,7 +82,7 @@ export const optimizerSectionSchema = z
     baseLr: z.number().positive().optional(),
     /** linear: lr = base x batch/256; sqrt: lr = base x sqrt(batch) */
     lrScaling: z.enum(LR_SCALINGS).default('sqrt'),
-    /** default 1e-6 for lars and sgd (SimCLR), 0.01 for adamw (decoupled) */
+    /** default: DEFAULT_WEIGHT_DECAY of the optimiser */
     weightDecay: z.number().min(0).optional(),
     /** linear warmup length in epochs (may be fractional), then cosine decay to 0 */
     warmupEpochs: z.number().min(0).default(1),
@@ -125,7 +134,7 @@ export const trainConfigSchema = z
     knn: knnSectionSchema.default(() => knnSectionSchema.parse({})),
     /** where runs/<run-id>/ is created; null: the data root's runs/ folder */
     outDir: z.string().min(1).nullable().default(null),
-    /** data root (default $SIMCLR_DATA_ROOT or ~/.simclr-workbench, resolved by the caller) */
+    /** data root (null: the default of src/shared/data-root.ts, resolved by the caller) */
     dataRoot: z.string().min(1).nullable().default(null),
     /** batch size for feature extraction in the kNN monitor */
     evalBatchSize: positiveInt.default(256),
@@ -165,7 +174,7 @@ export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
   const cfg = r.data;
   // Resolve the optimiser defaults that depend on other fields, so run.json records the values used.
   cfg.optimizer.baseLr ??= defaultBaseLr(cfg.optimizer.name, cfg.optimizer.lrScaling);
-  cfg.optimizer.weightDecay ??= cfg.optimizer.name === 'adamw' ? 0.01 : 1e-6;
+  cfg.optimizer.weightDecay ??= DEFAULT_WEIGHT_DECAY[cfg.optimizer.name];
   const problems: string[] = [];
   if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push(`optimizer.warmupEpochs: ${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer`);
   if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push(`trainLimit: ${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})`);

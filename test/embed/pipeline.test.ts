@@ -91,17 +91,21 @@ describe('embedding a run', () => {
   it('CLI: embeds raw pixels before any run exists, and explains bad flags', async () => {
     const out = path.join(tmp, 'pixels');
     const lines: string[] = [];
+    const progress: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void lines.push(s));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (progress.push(String(s)), true));
     try {
       const code = await embedCommand.run(['--pixels', CIFAR10_DIR, '--out', out, '--n', '200', '--iterations', '250', '--perplexity', '15', '--pca', '20', '--json', '--data-root', tmp]);
       expect(code).toBe(0);
     } finally {
       log.mockRestore();
+      err.mockRestore();
     }
-    const result = JSON.parse(lines.at(-1)!);
-    expect(result.type).toBe('result');
+    // --json: one JSON document (the result) on stdout, progress as JSON lines on stderr.
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]!);
     expect(result.count).toBe(200);
-    expect(lines.some((l) => JSON.parse(l).stage === 'optimize')).toBe(true);
+    expect(progress.join('').split('\n').filter((l) => l.startsWith('{')).some((l) => JSON.parse(l).stage === 'optimize')).toBe(true);
     const f = readFeatures(result.featuresFile);
     expect(f.hDim).toBe(20);
     expect(f.meta.source).toBe('pixels');

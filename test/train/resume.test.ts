@@ -38,8 +38,8 @@ async function trainUntilKilled(epoch: number, step: number): Promise<{ runDir: 
   let runDir = '';
   let buffered = '';
   const globalStep = await new Promise<number>((resolve, reject) => {
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
       buffered += chunk;
       let nl;
       while ((nl = buffered.indexOf('\n')) >= 0) {
@@ -75,7 +75,9 @@ describe('resume after SIGKILL (CLI)', () => {
     // Reference: the same config, uninterrupted.
     const ref = spawnSync(process.execPath, [CLI, ...args()], { encoding: 'utf8', env });
     expect(ref.status, ref.stderr).toBe(0);
-    refLosses = losses(parseLines(ref.stdout));
+    // --json: progress as JSON lines on stderr, the result as one JSON document on stdout.
+    refLosses = losses(parseLines(ref.stderr));
+    expect(JSON.parse(ref.stdout)).toMatchObject({ status: 'completed', epochsCompleted: 3, globalStep: 18 });
     expect(refLosses.size).toBe(18); // 3 epochs x 6 steps
 
     // Killed with SIGKILL at step 3 of epoch 2: no handler runs, nothing is cleaned up.
@@ -89,7 +91,7 @@ describe('resume after SIGKILL (CLI)', () => {
     // Resume: continues from epoch-0001, i.e. global step 7.
     const res = spawnSync(process.execPath, [CLI, 'train', '--resume', runDir, '--json'], { encoding: 'utf8', env });
     expect(res.status, res.stderr).toBe(0);
-    const events = parseLines(res.stdout);
+    const events = parseLines(res.stderr);
     expect(events[0]).toMatchObject({ type: 'start', resumedFrom: path.join(runDir, 'checkpoints', 'epoch-0001') });
     const resumed = losses(events);
     expect([...resumed.keys()]).toEqual(Array.from({ length: 12 }, (_, i) => i + 7));
@@ -128,7 +130,7 @@ describe('resume after SIGKILL (CLI)', () => {
     const res = spawnSync(process.execPath, [CLI, 'train', '--resume', runDir, '--json'], { encoding: 'utf8', env });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/skipping damaged checkpoint epoch-0002/);
-    const events = parseLines(res.stdout);
+    const events = parseLines(res.stderr);
     expect(events[0]).toMatchObject({ type: 'start', resumedFrom: path.join(checkpoints, 'epoch-0001') });
     const resumed = losses(events);
     expect([...resumed.keys()]).toEqual(Array.from({ length: 12 }, (_, i) => i + 7));
@@ -142,9 +144,9 @@ describe('resume after SIGKILL (CLI)', () => {
     const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let runDir = '';
     let sent = false;
-    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
     let buffered = '';
-    child.stdout.on('data', (chunk: string) => {
+    child.stderr.on('data', (chunk: string) => {
       buffered += chunk;
       for (const e of parseLines(buffered.slice(0, buffered.lastIndexOf('\n') + 1))) {
         if (e.type === 'start') runDir = e.runDir!;

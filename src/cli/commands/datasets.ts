@@ -9,27 +9,70 @@ import {
   verifyDataset,
 } from '../../engine/data/index.js';
 import { BUILTIN_DATASET_IDS, DATASET_FORMATS, type BuiltinDatasetId, type DatasetProgress, type DatasetRefInput, type DatasetSummary } from '../../shared/dataset.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
+import { defineCommand, didYouMean, parse, parseNumber, UsageError } from '../args.js';
+import { choices, flagTable } from '../help.js';
+import { interruptible } from '../interrupt.js';
+import { printJsonProgress, printResult } from '../output.js';
 
-const USAGE = `usage: simclr-workbench datasets <list|import|download|info|verify> [options]
+const SUB_HELP = {
+  list: `usage: simclr-workbench datasets list [--data-root DIR] [--json]
+
+The datasets in the cache (<data root>/datasets).`,
+  import: `usage: simclr-workbench datasets import <folder|archive> [options]
+
+Read a CIFAR-10/100 binary folder, MNIST-style IDX folder, image folder or a
+.tar.gz of one, and cache it.
+
+${flagTable([
+  ['--format F', choices(['auto', ...DATASET_FORMATS]), 'auto'],
+  ['--labels L', 'fine | coarse (CIFAR-100)', 'fine'],
+  ['--size N', 'image folders: square side in pixels (8 to 1024)'],
+  ['--grayscale', 'image folders: one channel'],
+  ['--id ID', 'cache id'],
+  ['--name NAME', 'display name'],
+])}`,
+  download: `usage: simclr-workbench datasets download <${BUILTIN_DATASET_IDS.join('|')}> [--mirror URL]
+
+Fetch the official files (resumes, checks the published MD5), then import.
+  --mirror URL   fetch <URL>/<file name> instead of the official host`,
+  info: `usage: simclr-workbench datasets info <id|builtin|path>
+
+Summary: splits, per-class counts, per-channel mean/std.`,
+  verify: `usage: simclr-workbench datasets verify <id|builtin|path|file>
+
+Check a cache (size, checksum, labels) or a download (published MD5).`,
+} as const;
+type Sub = keyof typeof SUB_HELP;
+const SUBS = Object.keys(SUB_HELP) as Sub[];
+
+const COMMON_HELP = `  --data-root DIR   default ${DATA_ROOT_DEFAULT_TEXT}
+  --json            the result as JSON on stdout, progress as JSON lines on stderr
+Ctrl+C stops an import or download cleanly (a download resumes next time).`;
+
+const USAGE = `usage: simclr-workbench datasets <${SUBS.join('|')}> [options]
 
   list                         datasets in the cache
-  import <folder|archive>      read a CIFAR-10/100 binary folder, MNIST-style IDX folder, image folder
-                               or .tar.gz of one, and cache it
-      --format auto|${DATASET_FORMATS.join('|')}   --labels fine|coarse (CIFAR-100)
-      --size N (image folders: square side)  --grayscale  --id ID  --name NAME
+  import <folder|archive>      read a CIFAR-10/100, IDX or image folder (or .tar.gz of one) and cache it
   download <${BUILTIN_DATASET_IDS.join('|')}>
                                fetch the official files (resumes, checks the published MD5), then import
-      --mirror URL             fetch <URL>/<file name> instead of the official host
   info <id|builtin|path>       summary: splits, per-class counts, per-channel mean/std
   verify <id|builtin|path|file>  check a cache (size, checksum, labels) or a download (published MD5)
 
-  --data-root DIR   default $SIMCLR_DATA_ROOT or ~/.simclr-workbench      --json   machine-readable output`;
+${COMMON_HELP}
+\`datasets <action> --help\` shows one action's options.`;
+
+/** The help for `datasets ...argv`: one subcommand's, or the overview. */
+function helpFor(argv: string[]): string {
+  const sub = argv[0] as Sub;
+  return SUBS.includes(sub) ? `${SUB_HELP[sub]}\n\n${COMMON_HELP}` : USAGE;
+}
 
 const MiB = 1024 * 1024;
 
 /** Progress on stderr: one updating line on a terminal, a line every few seconds otherwise. */
-function progressPrinter(): (e: DatasetProgress) => void {
+function progressPrinter(json = false): (e: DatasetProgress) => void {
+  if (json) return (e) => printJsonProgress({ type: 'progress', ...e });
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   return (e) => {
@@ -76,7 +119,7 @@ async function list(argv: string[]): Promise<number> {
   const root = values['data-root'] ?? defaultDataRoot();
   const problems: string[] = [];
   const all = await listDatasets(root, (file, msg) => problems.push(`${file}: ${msg}`));
-  if (values.json) console.log(JSON.stringify(all, null, 2));
+  if (values.json) printResult(true, all, () => '');
   else if (all.length === 0) console.log(`no datasets in ${path.join(root, 'datasets')}; add one with \`simclr-workbench datasets import <path>\` or \`datasets download cifar10\``);
   else {
     const w = Math.max(2, ...all.map((d) => d.id.length));
@@ -102,7 +145,7 @@ async function importCmd(argv: string[]): Promise<number> {
     name: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError(`datasets import: give one folder or archive\n\n${USAGE}`);
-  const size = values.size !== undefined ? Number(values.size) : undefined;
+  const size = parseNumber('datasets import', 'size', values.size);
   if (size !== undefined && !(Number.isInteger(size) && size >= 8 && size <= 1024)) throw new UsageError(`datasets import: --size ${values.size}: give a whole number of pixels, 8 to 1024`);
   const format = values.format ?? 'auto';
   if (format !== 'auto' && !(DATASET_FORMATS as readonly string[]).includes(format)) throw new UsageError(`datasets import: --format ${format}: give auto, ${DATASET_FORMATS.join(', ')}`);
@@ -118,8 +161,13 @@ async function importCmd(argv: string[]): Promise<number> {
     id: values.id,
     name: values.name,
   };
-  const { dataset, report } = await importDataset(ref, { dataRoot: values['data-root'], onProgress: values.json ? undefined : progressPrinter() });
-  if (values.json) console.log(JSON.stringify({ summary: datasetSummary(dataset), report }, null, 2));
+  let imported: Awaited<ReturnType<typeof importDataset>> | undefined;
+  const code = await interruptible('the import', async (signal) => {
+    imported = await importDataset(ref, { dataRoot: values['data-root'], signal, onProgress: progressPrinter(values.json) });
+  });
+  if (code !== 0 || !imported) return code;
+  const { dataset, report } = imported;
+  if (values.json) printResult(true, { summary: datasetSummary(dataset), report }, () => '');
   else {
     printSummary(datasetSummary(dataset));
     for (const w of report.warnings) console.log(`warning   ${w}`);
@@ -131,9 +179,13 @@ async function importCmd(argv: string[]): Promise<number> {
 async function download(argv: string[]): Promise<number> {
   const { values, positionals } = parse('datasets download', argv, { ...common, mirror: { type: 'string' } });
   const id = positionals[0];
-  if (positionals.length !== 1 || !(BUILTIN_DATASET_IDS as readonly string[]).includes(id!)) throw new UsageError(`datasets download: give one of ${BUILTIN_DATASET_IDS.join(', ')}`);
-  const r = await downloadDataset(id as BuiltinDatasetId, { dataRoot: values['data-root'], baseUrl: values.mirror, onProgress: values.json ? undefined : progressPrinter() });
-  if (values.json) console.log(JSON.stringify({ summary: datasetSummary(r.dataset), downloads: r.downloads, report: r.report }, null, 2));
+  if (positionals.length !== 1 || !(BUILTIN_DATASET_IDS as readonly string[]).includes(id!)) throw new UsageError(`datasets download: give one of ${BUILTIN_DATASET_IDS.join(', ')}${id ? didYouMean(id, BUILTIN_DATASET_IDS) : ''}`);
+  let r: Awaited<ReturnType<typeof downloadDataset>> | undefined;
+  const code = await interruptible('the download', async (signal) => {
+    r = await downloadDataset(id as BuiltinDatasetId, { dataRoot: values['data-root'], baseUrl: values.mirror, signal, onProgress: progressPrinter(values.json) });
+  });
+  if (code !== 0 || !r) return code;
+  if (values.json) printResult(true, { summary: datasetSummary(r.dataset), downloads: r.downloads, report: r.report }, () => '');
   else {
     for (const d of r.downloads) console.log(`${d.cached ? 'present ' : 'fetched '}  ${d.file} (${d.bytes} bytes${d.resumedFrom ? `, resumed from ${d.resumedFrom}` : ''}, MD5 ok)`);
     printSummary(datasetSummary(r.dataset));
@@ -144,9 +196,9 @@ async function download(argv: string[]): Promise<number> {
 async function info(argv: string[]): Promise<number> {
   const { values, positionals } = parse('datasets info', argv, common);
   if (positionals.length !== 1) throw new UsageError(`datasets info: give one dataset id or path`);
-  const ds = await openDataset(positionals[0]!, { dataRoot: values['data-root'], onProgress: values.json ? undefined : progressPrinter() });
+  const ds = await openDataset(positionals[0]!, { dataRoot: values['data-root'], onProgress: progressPrinter(values.json) });
   const s = datasetSummary(ds);
-  if (values.json) console.log(JSON.stringify(s, null, 2));
+  if (values.json) printResult(true, s, () => '');
   else printSummary(s);
   return 0;
 }
@@ -155,22 +207,19 @@ async function verify(argv: string[]): Promise<number> {
   const { values, positionals } = parse('datasets verify', argv, common);
   if (positionals.length !== 1) throw new UsageError(`datasets verify: give one dataset id, path or downloaded file`);
   const r = await verifyDataset(positionals[0]!, { dataRoot: values['data-root'] });
-  if (values.json) console.log(JSON.stringify(r, null, 2));
+  if (values.json) printResult(true, r, () => '');
   else for (const c of r.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}`);
   return r.ok ? 0 : 1;
 }
 
-const SUB: Record<string, (argv: string[]) => Promise<number>> = { list, import: importCmd, download, info, verify };
+const SUB: Record<Sub, (argv: string[]) => Promise<number>> = { list, import: importCmd, download, info, verify };
 
-export const datasetsCommand: Command = {
-  async run(argv) {
-    const [sub, ...rest] = argv;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      console.log(USAGE);
-      return 0;
-    }
-    const fn = SUB[sub];
-    if (!fn) throw new UsageError(`datasets: unknown subcommand "${sub}"\n\n${USAGE}`);
-    return fn(rest);
-  },
-};
+export const datasetsCommand = defineCommand(helpFor, async (argv) => {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!SUBS.includes(sub as Sub)) throw new UsageError(`datasets: unknown subcommand "${sub}"${didYouMean(sub, SUBS)}\n\n${USAGE}`);
+  return SUB[sub as Sub](rest);
+});

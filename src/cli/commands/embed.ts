@@ -1,8 +1,15 @@
 import path from 'node:path';
 import { embedFeaturesFile, embedPixels, embedRun, type EmbedControl, type EmbedOutcome } from '../../engine/embed/index.js';
-import type { EmbedOptionsInput, EmbedProgress } from '../../shared/embed.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { BACKEND_PREFERENCES } from '../../shared/backend.js';
+import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
+import { EMBED_FEATURES, EMBED_METHODS, parseEmbedOptions, TSNE_GRADIENTS, type EmbedOptionsInput, type EmbedProgress } from '../../shared/embed.js';
+import { defineCommand, parse, parseChoice, parseNumber, UsageError } from '../args.js';
+import { choices, flagTable } from '../help.js';
+import { interruptible } from '../interrupt.js';
+import { printJsonProgress, printResult } from '../output.js';
 
+// Defaults and choices come from the schema (src/shared/embed.ts), so this text cannot drift from it.
+const D = parseEmbedOptions({});
 const HELP = `usage: simclr-workbench embed RUN_DIR [options]
        simclr-workbench embed --pixels DATASET --out DIR [options]
        simclr-workbench embed --features-file FILE [--out DIR] [options]
@@ -12,28 +19,32 @@ sample, project them to 2-D with t-SNE or UMAP, and write a thumbnail atlas,
 all into RUN_DIR/embeddings/. --pixels embeds raw pixels (reduced by PCA)
 instead, before any run exists; --features-file projects a features file.
 
-  --split NAME         train | test | val                            (default test)
-  --n N                images, a seeded sample of the split; 0 = all (default 5000)
-  --seed N             sample and projection seed                    (default 0)
-  --method M           tsne | umap                                   (default tsne)
-  --features F         h (representation) | z (projection)           (default h)
-  --checkpoint C       latest | init | epoch number                  (default latest)
-  --perplexity P       t-SNE perplexity                              (default 30)
-  --iterations N       t-SNE iterations                              (default 1000)
-  --gradient G         auto | exact | fft (t-SNE gradient)           (default auto)
-  --neighbors K        UMAP neighbours                               (default 15)
-  --min-dist X         UMAP min_dist                                 (default 0.1)
-  --cell-size PX       atlas thumbnail size                          (default 32)
-  --no-atlas           skip the thumbnail atlas
-  --name NAME          output name (files NAME.*)
-  --pixels DATASET     dataset to embed as raw pixels (folder, archive or id)
-  --pca D              dimensions kept from the pixels               (default 50)
-  --features-file F    an embedding features file (.bin)
-  --out DIR            output folder for --pixels / --features-file
-  --batch N            extraction batch size                         (default 256)
-  --backend NAME       auto | tensorflow | wasm | cpu                (default auto)
-  --data-root DIR      where datasets are cached
-  --json               progress and the result as JSON lines on stdout`;
+${flagTable([
+  ['--split NAME', 'train | test | val', D.split],
+  ['--n N', 'images, a seeded sample of the split; 0 = all', D.n],
+  ['--seed N', 'sample and projection seed', D.seed],
+  ['--method M', choices(EMBED_METHODS), D.method],
+  ['--features F', 'h (representation) | z (projection)', D.features],
+  ['--checkpoint C', 'latest | init | epoch number', D.checkpoint],
+  ['--perplexity P', 't-SNE perplexity', D.perplexity],
+  ['--iterations N', 't-SNE iterations', D.iterations],
+  ['--gradient G', `${choices(TSNE_GRADIENTS)} (t-SNE gradient)`, D.gradient],
+  ['--neighbors K', 'UMAP neighbours', D.neighbors],
+  ['--min-dist X', 'UMAP min_dist', D.minDist],
+  ['--cell-size PX', 'atlas thumbnail size', D.cellSize],
+  ['--no-atlas', 'skip the thumbnail atlas'],
+  ['--name NAME', 'output name (files NAME.*)'],
+  ['--pixels DATASET', 'dataset to embed as raw pixels (folder, archive or id)'],
+  ['--pca D', 'dimensions kept from the pixels', 50],
+  ['--features-file F', 'an embedding features file (.bin)'],
+  ['--out DIR', 'output folder for --pixels / --features-file'],
+  ['--batch N', 'extraction batch size', D.batchSize],
+  ['--backend NAME', choices(BACKEND_PREFERENCES), 'auto'],
+  ['--data-root DIR', 'where datasets are cached', DATA_ROOT_DEFAULT_TEXT],
+  ['--json', 'the result as JSON on stdout, progress as JSON lines on stderr'],
+])}
+
+Ctrl+C stops cleanly between batches or iterations (exit 130); again quits at once.`;
 
 const OPTIONS = {
   split: { type: 'string' },
@@ -58,21 +69,10 @@ const OPTIONS = {
   backend: { type: 'string' },
   'data-root': { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`embed: --${flag} expects a number, got "${v}"`);
-  return n;
-}
-
-function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`embed: --${flag} must be one of ${allowed.join(', ')}, got "${v}"`);
-  return v as T;
-}
+const num = (flag: string, v: string | undefined) => parseNumber('embed', flag, v);
+const oneOf = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[]) => parseChoice('embed', flag, v, allowed);
 
 function fmt(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '--:--';
@@ -86,7 +86,7 @@ function progressPrinter(json: boolean): (e: EmbedProgress) => void {
   let lastStage = '';
   return (e) => {
     if (json) {
-      console.log(JSON.stringify({ type: 'progress', ...e }));
+      printJsonProgress({ type: 'progress', ...e });
       return;
     }
     const kl = e.kl !== undefined && Number.isFinite(e.kl) ? `  KL ${e.kl.toFixed(4)}` : '';
@@ -114,60 +114,39 @@ function report(r: EmbedOutcome): string {
     .join('\n');
 }
 
-export const embedCommand: Command = {
-  async run(argv) {
-    const { values, positionals } = parse('embed', argv, OPTIONS);
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    const sources = [positionals.length > 0, values.pixels !== undefined, values['features-file'] !== undefined].filter(Boolean).length;
-    if (sources !== 1) throw new UsageError(`embed: give exactly one of RUN_DIR, --pixels DATASET or --features-file FILE\n\n${HELP}`);
-    if (positionals.length > 1) throw new UsageError(`embed: one RUN_DIR at a time, got ${positionals.length}`);
-    const ck = values.checkpoint;
-    const options: EmbedOptionsInput = {
-      split: values.split,
-      n: num('n', values.n),
-      seed: num('seed', values.seed),
-      method: oneOf('method', values.method, ['tsne', 'umap'] as const),
-      features: oneOf('features', values.features, ['h', 'z'] as const),
-      checkpoint: ck === undefined ? undefined : ck === 'latest' || ck === 'init' ? ck : num('checkpoint', ck),
-      perplexity: num('perplexity', values.perplexity),
-      iterations: num('iterations', values.iterations),
-      gradient: oneOf('gradient', values.gradient, ['auto', 'exact', 'fft'] as const),
-      neighbors: num('neighbors', values.neighbors),
-      minDist: num('min-dist', values['min-dist']),
-      cellSize: num('cell-size', values['cell-size']),
-      atlas: values['no-atlas'] ? false : undefined,
-      name: values.name,
-      batchSize: num('batch', values.batch),
-    };
-    for (const k of Object.keys(options) as (keyof EmbedOptionsInput)[]) if (options[k] === undefined) delete options[k];
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
-    const ctl: EmbedControl = { signal: abort.signal, onProgress: progressPrinter(!!values.json), backend: values.backend, dataRoot: values['data-root'] };
-    try {
-      let r: EmbedOutcome;
-      if (values.pixels !== undefined) {
-        if (!values.out) throw new UsageError('embed: --pixels needs --out DIR (where the files go)');
-        r = await embedPixels(values.pixels, path.resolve(values.out), { ...options, pcaDims: num('pca', values.pca) }, ctl);
-      } else if (values['features-file'] !== undefined) {
-        r = await embedFeaturesFile(path.resolve(values['features-file']), values.out ? path.resolve(values.out) : null, options, ctl);
-      } else {
-        r = await embedRun(path.resolve(positionals[0]!), options, ctl);
-      }
-      if (values.json) console.log(JSON.stringify({ type: 'result', ...r }));
-      else console.log(report(r));
-      return 0;
-    } catch (err) {
-      if ((err as Error).name === 'AbortError') {
-        console.error('embed: cancelled');
-        return 130;
-      }
-      throw err;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
-  },
-};
+export const embedCommand = defineCommand(HELP, async (argv) => {
+  const { values, positionals } = parse('embed', argv, OPTIONS);
+  const sources = [positionals.length > 0, values.pixels !== undefined, values['features-file'] !== undefined].filter(Boolean).length;
+  if (sources !== 1) throw new UsageError(`embed: give exactly one of RUN_DIR, --pixels DATASET or --features-file FILE\n\n${HELP}`);
+  if (positionals.length > 1) throw new UsageError(`embed: one RUN_DIR at a time, got ${positionals.length}`);
+  if (values.pixels !== undefined && !values.out) throw new UsageError('embed: --pixels needs --out DIR (where the files go)');
+  const ck = values.checkpoint;
+  const options: EmbedOptionsInput = {
+    split: values.split,
+    n: num('n', values.n),
+    seed: num('seed', values.seed),
+    method: oneOf('method', values.method, EMBED_METHODS),
+    features: oneOf('features', values.features, EMBED_FEATURES),
+    checkpoint: ck === undefined ? undefined : ck === 'latest' || ck === 'init' ? ck : num('checkpoint', ck),
+    perplexity: num('perplexity', values.perplexity),
+    iterations: num('iterations', values.iterations),
+    gradient: oneOf('gradient', values.gradient, TSNE_GRADIENTS),
+    neighbors: num('neighbors', values.neighbors),
+    minDist: num('min-dist', values['min-dist']),
+    cellSize: num('cell-size', values['cell-size']),
+    atlas: values['no-atlas'] ? false : undefined,
+    name: values.name,
+    batchSize: num('batch', values.batch),
+  };
+  for (const k of Object.keys(options) as (keyof EmbedOptionsInput)[]) if (options[k] === undefined) delete options[k];
+  const pcaDims = num('pca', values.pca);
+  return interruptible('embedding', async (signal) => {
+    const ctl: EmbedControl = { signal, onProgress: progressPrinter(!!values.json), backend: values.backend, dataRoot: values['data-root'] };
+    let r: EmbedOutcome;
+    if (values.pixels !== undefined) r = await embedPixels(values.pixels, path.resolve(values.out!), { ...options, pcaDims }, ctl);
+    else if (values['features-file'] !== undefined) r = await embedFeaturesFile(path.resolve(values['features-file']), values.out ? path.resolve(values.out) : null, options, ctl);
+    else r = await embedRun(path.resolve(positionals[0]!), options, ctl);
+    printResult(!!values.json, r, () => report(r));
+    return 0;
+  });
+});

@@ -1,37 +1,47 @@
 import fs from 'node:fs';
-import { ALL_PROTOCOLS, checkRunDir, evaluateRun, type EvalEvent } from '../../engine/eval/evaluate.js';
+import { ALL_PROTOCOLS, checkRunDir, evaluateRun, type EvalEvent, type EvaluateOptions } from '../../engine/eval/evaluate.js';
 import { REFERENCES } from '../../engine/eval/references.js';
 import { formatReport, readEvalReport, REPORT_FORMATS, type ReportFormat } from '../../engine/eval/report.js';
 import { EVAL_PROTOCOLS, PROTOCOL_TITLES, type EvalProtocol } from '../../shared/eval.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { BACKEND_PREFERENCES } from '../../shared/backend.js';
+import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
+import { FINETUNE_DEFAULTS } from '../../engine/eval/finetune.js';
+import { defineCommand, didYouMean, parse, parseChoice, parseNumber, parseNumberList, UsageError } from '../args.js';
+import { choices, flagTable } from '../help.js';
+import { interruptible } from '../interrupt.js';
+import { printJsonProgress } from '../output.js';
 
 const HELP = `usage: simclr-workbench eval RUN_DIR --protocol P[,P...] [options]
-       simclr-workbench eval RUN_DIR --report [--format md|csv|json]
+       simclr-workbench eval RUN_DIR --report [--format ${REPORT_FORMATS.join('|')}]
 
 Evaluate a run's encoder and add the results to RUN_DIR/eval.json; then print
 the reproduction report (results beside published reference numbers).
 
-  --protocol P         linear | knn | finetune | supervised | random | pixels | all
-                       (comma-separated list allowed; all = every protocol)
-  --dataset REF        evaluate on another dataset (transfer): cifar100 | cached id | path
-  --input-size N       feed the encoder N x N images (default: the run's view size)
-  --checkpoint C       latest | epoch number | epoch-NNNN               (default latest)
-  --epochs N           fine-tuning / supervised epochs                  (default 10)
-  --label-fraction F   0.01 | 0.1 | 1, comma-separated for several      (default 1)
-  --batch N            fine-tuning / supervised batch size              (default 64)
-  --train-limit N      use the first N training images
-  --test-limit N       use the first N test images
-  --knn-k K            neighbours for kNN                               (default: the run's monitor k)
-  --l2 X[,X...]        L2 strengths for linear evaluation to choose from
-  --max-iter N         L-BFGS iterations per fit                        (default 500)
-  --seed N             splits, label subsets, augmentation              (default: the run's seed)
-  --backend NAME       auto | tensorflow | wasm | cpu
-  --data-root DIR      where datasets are cached        (default $SIMCLR_DATA_ROOT or ~/.simclr-workbench)
-  --no-save            do not write eval.json
-  --report             print the saved report only, run nothing
-  --format F           md | csv | json                                  (default md)
-  --out FILE           also write the report there
-  --json               progress as JSON lines on stderr`;
+${flagTable([
+  ['--protocol P', `${choices(EVAL_PROTOCOLS)} | all`],
+  ['', '(comma-separated list allowed; all = every protocol)'],
+  ['--dataset REF', 'evaluate on another dataset (transfer): cifar100 | cached id | path'],
+  ['--input-size N', "feed the encoder N x N images (default: the run's view size)"],
+  ['--checkpoint C', 'latest | epoch number | epoch-NNNN', 'latest'],
+  ['--epochs N', 'fine-tuning / supervised epochs', 10],
+  ['--label-fraction F', '0.01 | 0.1 | 1, comma-separated for several', 1],
+  ['--batch N', 'fine-tuning / supervised batch size', FINETUNE_DEFAULTS.batchSize],
+  ['--train-limit N', 'use the first N training images'],
+  ['--test-limit N', 'use the first N test images'],
+  ['--knn-k K', "neighbours for kNN (default: the run's monitor k)"],
+  ['--l2 X[,X...]', 'L2 strengths for linear evaluation to choose from'],
+  ['--max-iter N', 'L-BFGS iterations per fit', 500],
+  ['--seed N', "splits, label subsets, augmentation (default: the run's seed)"],
+  ['--backend NAME', choices(BACKEND_PREFERENCES)],
+  ['--data-root DIR', 'where datasets are cached', DATA_ROOT_DEFAULT_TEXT],
+  ['--no-save', 'do not write eval.json'],
+  ['--report', 'print the saved report only, run nothing'],
+  ['--format F', choices(REPORT_FORMATS), 'md'],
+  ['--out FILE', 'also write the report there'],
+  ['--json', 'the report as JSON on stdout, progress as JSON lines on stderr'],
+])}
+
+Ctrl+C stops cleanly after the current step (exit 130); again quits at once.`;
 
 const OPTIONS = {
   protocol: { type: 'string' },
@@ -54,22 +64,10 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-function num(flag: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`eval: --${flag} expects a number, got "${v}"`);
-  if (opts.int && !Number.isInteger(n)) throw new UsageError(`eval: --${flag} expects a whole number, got "${v}"`);
-  if (opts.min !== undefined && n < opts.min) throw new UsageError(`eval: --${flag} must be at least ${opts.min}, got ${v}`);
-  return n;
-}
-
-function list(flag: string, v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  return v.split(',').map((s) => num(flag, s.trim())!);
-}
+const num = (flag: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}) => parseNumber('eval', flag, v, opts);
+const list = (flag: string, v: string | undefined) => parseNumberList('eval', flag, v);
 
 export function parseProtocols(v: string | undefined): EvalProtocol[] {
   if (!v) throw new UsageError(`eval: --protocol is required: one or more of ${EVAL_PROTOCOLS.join(', ')}, or all`);
@@ -77,7 +75,7 @@ export function parseProtocols(v: string | undefined): EvalProtocol[] {
   for (const p of v.split(',').map((s) => s.trim().toLowerCase())) {
     if (p === 'all') out.push(...ALL_PROTOCOLS);
     else if ((EVAL_PROTOCOLS as readonly string[]).includes(p)) out.push(p as EvalProtocol);
-    else throw new UsageError(`eval: unknown protocol "${p}": use ${EVAL_PROTOCOLS.join(', ')} or all`);
+    else throw new UsageError(`eval: unknown protocol "${p}": use ${EVAL_PROTOCOLS.join(', ')} or all${didYouMean(p, [...EVAL_PROTOCOLS, 'all'])}`);
   }
   return [...new Set(out)];
 }
@@ -99,8 +97,8 @@ function printer(json: boolean): (e: EvalEvent) => void {
   return (e) => {
     if (json) {
       const { type } = e;
-      if (type === 'done') process.stderr.write(JSON.stringify({ type, protocol: e.protocol, top1: e.result.metrics.top1, top5: e.result.metrics.top5, compute: e.result.compute }) + '\n');
-      else process.stderr.write(JSON.stringify(e) + '\n');
+      if (type === 'done') printJsonProgress({ type, protocol: e.protocol, top1: e.result.metrics.top1, top5: e.result.metrics.top5, compute: e.result.compute });
+      else printJsonProgress(e);
       return;
     }
     switch (e.type) {
@@ -129,51 +127,49 @@ function printer(json: boolean): (e: EvalEvent) => void {
   };
 }
 
-export const evalCommand: Command = {
-  async run(argv) {
-    const { values, positionals } = parse('eval', argv, OPTIONS);
-    if (values.help) {
-      console.log(HELP);
-      return;
-    }
-    if (positionals.length !== 1) throw new UsageError(`eval: give exactly one run directory (got ${positionals.length})\n\n${HELP}`);
-    const runDir = positionals[0]!;
-    const format = (values.format ?? 'md') as ReportFormat;
-    if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`eval: --format must be one of ${REPORT_FORMATS.join(', ')}, got "${format}"`);
+export const evalCommand = defineCommand(HELP, async (argv) => {
+  const { values, positionals } = parse('eval', argv, OPTIONS);
+  if (positionals.length !== 1) throw new UsageError(`eval: give exactly one run directory (got ${positionals.length})\n\n${HELP}`);
+  const runDir = positionals[0]!;
+  // --json means the report as JSON on stdout, unless --format asks for another form.
+  const format: ReportFormat = parseChoice('eval', 'format', values.format, REPORT_FORMATS) ?? (values.json ? 'json' : 'md');
 
-    let report;
-    if (values.report) {
-      checkRunDir(runDir);
-      report = readEvalReport(runDir);
-      if (!report) throw new Error(`${runDir}: no eval.json yet; run \`simclr-workbench eval ${runDir} --protocol all\` first`);
-    } else {
-      const protocols = parseProtocols(values.protocol);
-      const fractions = list('label-fraction', values['label-fraction']);
-      for (const f of fractions ?? []) if (!(f > 0 && f <= 1)) throw new UsageError(`eval: --label-fraction values must be in (0, 1], got ${f}`);
-      const knnK = num('knn-k', values['knn-k'], { int: true, min: 1 });
-      const result = await evaluateRun(runDir, {
-        protocols,
-        dataset: values.dataset,
-        inputSize: num('input-size', values['input-size'], { int: true, min: 8 }),
-        checkpoint: checkpointArg(values.checkpoint),
-        epochs: num('epochs', values.epochs, { int: true, min: 1 }),
-        labelFractions: fractions,
-        batchSize: num('batch', values.batch, { int: true, min: 2 }),
-        trainLimit: num('train-limit', values['train-limit'], { int: true, min: 1 }),
-        testLimit: num('test-limit', values['test-limit'], { int: true, min: 1 }),
-        knn: knnK !== undefined ? { k: knnK } : undefined,
-        l2Grid: list('l2', values.l2),
-        maxIter: num('max-iter', values['max-iter'], { int: true, min: 1 }),
-        seed: num('seed', values.seed, { int: true, min: 0 }),
-        backend: values.backend,
-        dataRoot: values['data-root'],
-        save: !values['no-save'],
-        onProgress: printer(!!values.json),
-      });
-      report = result.report ?? { schemaVersion: 1 as const, run: result.run, results: result.results, references: REFERENCES, updatedAt: new Date().toISOString() };
-    }
-    const text = formatReport(report, format);
-    if (values.out) fs.writeFileSync(values.out, text);
-    process.stdout.write(text);
-  },
-};
+  let report;
+  if (values.report) {
+    checkRunDir(runDir);
+    report = readEvalReport(runDir);
+    if (!report) throw new Error(`${runDir}: no eval.json yet; run \`simclr-workbench eval ${runDir} --protocol all\` first`);
+  } else {
+    const fractions = list('label-fraction', values['label-fraction']);
+    for (const f of fractions ?? []) if (!(f > 0 && f <= 1)) throw new UsageError(`eval: --label-fraction values must be in (0, 1], got ${f}`);
+    const knnK = num('knn-k', values['knn-k'], { int: true, min: 1 });
+    const options: EvaluateOptions = {
+      protocols: parseProtocols(values.protocol),
+      dataset: values.dataset,
+      inputSize: num('input-size', values['input-size'], { int: true, min: 8 }),
+      checkpoint: checkpointArg(values.checkpoint),
+      epochs: num('epochs', values.epochs, { int: true, min: 1 }),
+      labelFractions: fractions,
+      batchSize: num('batch', values.batch, { int: true, min: 2 }),
+      trainLimit: num('train-limit', values['train-limit'], { int: true, min: 1 }),
+      testLimit: num('test-limit', values['test-limit'], { int: true, min: 1 }),
+      knn: knnK !== undefined ? { k: knnK } : undefined,
+      l2Grid: list('l2', values.l2),
+      maxIter: num('max-iter', values['max-iter'], { int: true, min: 1 }),
+      seed: num('seed', values.seed, { int: true, min: 0 }),
+      backend: values.backend,
+      dataRoot: values['data-root'],
+      save: !values['no-save'],
+      onProgress: printer(!!values.json),
+    };
+    let result: Awaited<ReturnType<typeof evaluateRun>> | undefined;
+    const code = await interruptible('evaluation', async (signal) => {
+      result = await evaluateRun(runDir, { ...options, signal });
+    });
+    if (code !== 0 || !result) return code;
+    report = result.report ?? { schemaVersion: 1 as const, run: result.run, results: result.results, references: REFERENCES, updatedAt: new Date().toISOString() };
+  }
+  const text = formatReport(report, format);
+  if (values.out) fs.writeFileSync(values.out, text);
+  process.stdout.write(text);
+});

@@ -1,17 +1,16 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, UsageError, type Command } from '../args.js';
+import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
+import { defineCommand, parse, UsageError } from '../args.js';
+import { flagTable } from '../help.js';
 import { RemoteBindRefused, startServer } from '../../server/serve.js';
+import { defaultDataRoot } from '../../engine/fs/data-root.js';
 import { workerEntry } from '../worker-entry.js';
 
 export const DEFAULT_PORT = 8765;
 
-function defaultDataRoot(): string {
-  return process.env.SIMCLR_DATA_ROOT || path.join(os.homedir(), '.simclr-workbench');
-}
 
 /** The built renderer: out/renderer beside out/cli (bundled), or the project's out/renderer (from source). */
 export function rendererDir(): string {
@@ -32,56 +31,65 @@ export function openBrowser(url: string, log: (line: string) => void = console.e
   }
 }
 
-export const serveCommand: Command = {
-  async run(argv) {
-    const { values } = parse(
-      'serve',
-      argv,
-      {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-root': { type: 'string' },
-        'dataset-dir': { type: 'string', multiple: true },
-        open: { type: 'boolean' },
-        'allow-remote': { type: 'boolean' },
-      },
-      false,
-    );
-    const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`serve: --port ${values.port} is not a port number (0-65535; 0 picks a free one)`);
-    const datasetDirs = (values['dataset-dir'] ?? []).map((d) => path.resolve(d));
-    for (const d of datasetDirs) if (!fs.existsSync(d)) throw new UsageError(`serve: --dataset-dir ${d} does not exist`);
-    const renderer = rendererDir();
-    let server;
-    try {
-      server = await startServer({
-        port,
-        host: values.host ?? '127.0.0.1',
-        allowRemote: values['allow-remote'] ?? false,
-        dataRoot: path.resolve(values['data-root'] ?? defaultDataRoot()),
-        datasetDirs,
-        rendererDir: renderer,
-        worker: workerEntry(),
-        workerEnv: process.env.SIMCLR_WORKBENCH_TEST_HOOKS === '1' ? { SIMCLR_WORKBENCH_TEST_HOOKS: '1' } : {},
-      });
-    } catch (err) {
-      if (err instanceof RemoteBindRefused) throw new UsageError(`serve: ${err.message}`);
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`serve: port ${port} is in use; pick another with --port N (0: any free port)`);
-      throw err;
-    }
-    if (!fs.existsSync(path.join(renderer, 'index.html'))) console.error(`warning: the UI is not built (${renderer}); the API works, the page will not: run \`npx electron-vite build\``);
-    console.log(`SimCLR Workbench is serving at:\n\n    ${server.url}\n`);
-    console.log(`data root ${path.resolve(values['data-root'] ?? defaultDataRoot())}; press Ctrl+C to stop`);
-    if (values.open) openBrowser(server.url);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        console.error('stopping: cancelling jobs and closing the workers...');
-        void server.close().then(resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+const HELP = `usage: simclr-workbench serve [options]
+
+Serve the workbench UI and its API (HTTP + WebSocket) to a browser. Jobs run in
+their own processes; Ctrl+C cancels them and stops the server.
+
+${flagTable([
+  ['--port N', 'port to listen on; 0 picks a free one', DEFAULT_PORT],
+  ['--host HOST', 'address to bind', '127.0.0.1'],
+  ['--allow-remote', 'allow a non-loopback --host (anyone who can reach it and has the token gets in)'],
+  ['--data-root DIR', 'datasets, runs and settings', DATA_ROOT_DEFAULT_TEXT],
+  ['--dataset-dir DIR', 'a folder outside the data root the UI may open datasets from (repeatable)'],
+  ['--open', 'open the URL in a browser'],
+])}`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-root': { type: 'string' },
+  'dataset-dir': { type: 'string', multiple: true },
+  open: { type: 'boolean' },
+  'allow-remote': { type: 'boolean' },
+} as const;
+
+export const serveCommand = defineCommand(HELP, async (argv) => {
+  const { values } = parse('serve', argv, OPTIONS, false);
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`serve: --port ${values.port} is not a port number (0-65535; 0 picks a free one)`);
+  const datasetDirs = (values['dataset-dir'] ?? []).map((d) => path.resolve(d));
+  for (const d of datasetDirs) if (!fs.existsSync(d)) throw new UsageError(`serve: --dataset-dir ${d} does not exist`);
+  const renderer = rendererDir();
+  let server;
+  try {
+    server = await startServer({
+      port,
+      host: values.host ?? '127.0.0.1',
+      allowRemote: values['allow-remote'] ?? false,
+      dataRoot: path.resolve(values['data-root'] ?? defaultDataRoot()),
+      datasetDirs,
+      rendererDir: renderer,
+      worker: workerEntry(),
+      workerEnv: process.env.SIMCLR_WORKBENCH_TEST_HOOKS === '1' ? { SIMCLR_WORKBENCH_TEST_HOOKS: '1' } : {},
     });
-  },
-};
+  } catch (err) {
+    if (err instanceof RemoteBindRefused) throw new UsageError(`serve: ${err.message}`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`serve: port ${port} is in use; pick another with --port N (0: any free port)`);
+    throw err;
+  }
+  if (!fs.existsSync(path.join(renderer, 'index.html'))) console.error(`warning: the UI is not built (${renderer}); the API works, the page will not: run \`npx electron-vite build\``);
+  console.log(`SimCLR Workbench is serving at:\n\n    ${server.url}\n`);
+  console.log(`data root ${path.resolve(values['data-root'] ?? defaultDataRoot())}; press Ctrl+C to stop`);
+  if (values.open) openBrowser(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      console.error('stopping: cancelling jobs and closing the workers...');
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+});

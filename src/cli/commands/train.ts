@@ -1,38 +1,49 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { trainSimclr, type TrainEvent } from '../../engine/train/index.js';
-import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../shared/train-config.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
+import { MODEL_PRESET_NAMES, modelPresetLabel } from '../../shared/model-config.js';
+import { DEFAULT_WEIGHT_DECAY, defaultBaseLr, OPTIMIZERS, parseTrainConfig, TrainConfigError, TRAIN_BACKENDS, type TrainConfigInput } from '../../shared/train-config.js';
+import { defineCommand, parse, parseNumber, UsageError } from '../args.js';
+import { choices, flagTable, show } from '../help.js';
+import { interruptible } from '../interrupt.js';
+import { printJsonProgress, printResult } from '../output.js';
 
+// Defaults and choices come from the schemas (src/shared), so this text cannot drift from them.
+const D = parseTrainConfig({ dataset: 'cifar10' });
 const HELP = `usage: simclr-workbench train [options]
        simclr-workbench train --resume RUN_DIR
 
 Pretrain an encoder with SimCLR and write a run directory
 (<out>/<run-id>/: run.json, metrics.jsonl, checkpoints/).
 
-  --config FILE        training config (JSON); flags below override its fields
-  --dataset REF        cifar10 | cached id | folder or archive path   (required without --config)
-  --preset NAME        model: tiny | small | standard | paper          (default tiny)
-  --pipeline P         augmentation preset name or pipeline JSON file   (default "SimCLR CIFAR")
-  --epochs N           (default 5)
-  --batch N            images per batch; the loss sees 2N views         (default 128)
-  --optimizer NAME     lars | sgd | adamw                               (default lars)
-  --lr X               base learning rate before scaling
-  --lr-scaling RULE    linear (base x batch/256) | sqrt (base x sqrt(batch))  (default sqrt)
-  --weight-decay X     (default 1e-6)
-  --warmup EPOCHS      linear warmup length                             (default 1)
-  --temperature T      NT-Xent temperature                              (default 0.5)
-  --seed N             (default 0)
-  --backend NAME       auto | tensorflow | wasm | cpu                   (default auto)
-  --train-limit N      use the first N training images
-  --knn-every K        kNN monitor every K epochs, 0 = off              (default 1)
-  --knn-k K            neighbours                                       (default 200)
-  --knn-limit N        use the first N test images for the monitor
-  --knn-at-start       also run the monitor before training (the random-init baseline)
-  --name NAME          run name
-  --out DIR            parent folder of the run directory               (default <data root>/runs)
-  --resume RUN_DIR     continue an interrupted run from its latest checkpoint
-  --json               progress as JSON lines on stdout instead of a bar`;
+${flagTable([
+  ['--config FILE', 'training config (JSON); flags below override its fields'],
+  ['--dataset REF', 'cifar10 | cached id | folder or archive path (required without --config)'],
+  ['--preset NAME', `model: ${MODEL_PRESET_NAMES.map((p) => `${p} = ${modelPresetLabel(p)}`).join(', ')}`, D.model.preset],
+  ['--pipeline P', 'augmentation preset name or pipeline JSON file', D.pipeline],
+  ['--epochs N', '', D.epochs],
+  ['--batch N', 'images per batch; the loss sees 2N views', D.batchSize],
+  ['--optimizer NAME', choices(OPTIMIZERS), D.optimizer.name],
+  ['--lr X', `base learning rate before scaling (default ${OPTIMIZERS.map((o) => `${o} ${show(defaultBaseLr(o, D.optimizer.lrScaling))}`).join(', ')} with ${D.optimizer.lrScaling})`],
+  ['--lr-scaling RULE', 'linear (base x batch/256) | sqrt (base x sqrt(batch))', D.optimizer.lrScaling],
+  ['--weight-decay X', `(default ${OPTIMIZERS.map((o) => `${o} ${show(DEFAULT_WEIGHT_DECAY[o])}`).join(', ')})`],
+  ['--warmup EPOCHS', 'linear warmup length', D.optimizer.warmupEpochs],
+  ['--temperature T', 'NT-Xent temperature', D.temperature],
+  ['--seed N', '', D.seed],
+  ['--backend NAME', choices(TRAIN_BACKENDS), D.backend],
+  ['--train-limit N', 'use the first N training images'],
+  ['--knn-every K', 'kNN monitor every K epochs, 0 = off', D.knn.every],
+  ['--knn-k K', 'neighbours', D.knn.k],
+  ['--knn-limit N', 'use the first N test images for the monitor'],
+  ['--knn-at-start', 'also run the monitor before training (the random-init baseline)'],
+  ['--name NAME', 'run name'],
+  ['--out DIR', 'parent folder of the run directory', '<data root>/runs'],
+  ['--resume RUN_DIR', 'continue an interrupted run from its latest checkpoint'],
+  ['--json', 'the result as JSON on stdout, progress as JSON lines on stderr'],
+])}
+
+The data root is ${DATA_ROOT_DEFAULT_TEXT}.`;
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -58,15 +69,9 @@ const OPTIONS = {
   out: { type: 'string' },
   resume: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`train: --${flag} expects a number, got "${v}"`);
-  return n;
-}
+const num = (flag: string, v: string | undefined) => parseNumber('train', flag, v);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -206,49 +211,30 @@ export class ProgressPrinter {
   }
 }
 
-export const trainCommand: Command = {
-  async run(argv) {
-    const { values } = parse('train', argv, OPTIONS, false);
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    const controller = new AbortController();
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (controller.signal.aborted) process.exit(130);
-      process.stderr.write(`\n${sig}: stopping after the current step (again to quit at once)\n`);
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const printer = new ProgressPrinter(process.stdout);
-    const onProgress = values.json ? (e: TrainEvent) => process.stdout.write(JSON.stringify(e) + '\n') : (e: TrainEvent) => printer.event(e);
+export const trainCommand = defineCommand(HELP, async (argv) => {
+  const { values } = parse('train', argv, OPTIONS, false);
+  const printer = new ProgressPrinter(process.stderr);
+  const onProgress = values.json ? (e: TrainEvent) => printJsonProgress(e) : (e: TrainEvent) => printer.event(e);
+  // Check everything before the first signal handler goes up: bad flags fail at once.
+  let config;
+  if (values.resume) {
+    const extra = Object.keys(values).filter((k) => !['resume', 'json', 'backend'].includes(k));
+    if (extra.length) throw new UsageError(`train: --resume continues a run with its own config; drop ${extra.map((k) => `--${k}`).join(', ')}`);
+  } else {
+    const raw = configFromArgs(values);
+    if (raw.dataset === undefined) throw new UsageError('train: give --dataset (or a --config with "dataset"); see train --help');
     try {
-      let result;
-      if (values.resume) {
-        const extra = Object.keys(values).filter((k) => !['resume', 'json', 'backend'].includes(k));
-        if (extra.length) throw new UsageError(`train: --resume continues a run with its own config; drop ${extra.map((k) => `--${k}`).join(', ')}`);
-        result = await trainSimclr({ resume: path.resolve(values.resume), backend: values.backend, signal: controller.signal, onProgress });
-      } else {
-        const raw = configFromArgs(values);
-        if (raw.dataset === undefined) throw new UsageError('train: give --dataset (or a --config with "dataset"); see train --help');
-        let config;
-        try {
-          config = parseTrainConfig(raw as TrainConfigInput, values.config ?? 'flags');
-        } catch (err) {
-          if (err instanceof TrainConfigError) throw new UsageError(`train: ${err.message}`);
-          throw err;
-        }
-        result = await trainSimclr({ config, signal: controller.signal, onProgress });
-      }
-      if (!values.json) console.log(result.runDir);
-      return result.status === 'completed' ? 0 : 1;
+      config = parseTrainConfig(raw as TrainConfigInput, values.config ?? 'flags');
     } catch (err) {
-      if ((err as Error).name === 'AbortError') return 130;
+      if (err instanceof TrainConfigError) throw new UsageError(`train: ${err.message}`);
       throw err;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
-  },
-};
+  }
+  return interruptible('training', async (signal) => {
+    const result = config
+      ? await trainSimclr({ config, signal, onProgress })
+      : await trainSimclr({ resume: path.resolve(values.resume!), backend: values.backend, signal, onProgress });
+    printResult(!!values.json, result, () => result.runDir);
+    return result.status === 'completed' ? 0 : 1;
+  });
+});

@@ -1,6 +1,7 @@
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendPreference = BackendName | 'auto';
+import type { BackendInfoDto } from '../../shared/api.js';
+import { BACKEND_NAMES, type BackendName, type BackendPreference } from '../../shared/backend.js';
+
+export { BACKEND_NAMES, type BackendName, type BackendPreference };
 
 /** One backend the chooser tried, and why it was or was not taken. */
 export interface BackendAttempt {
@@ -25,3 +26,7 @@ export interface BackendInfo {
   reason: string;
   attempts: BackendAttempt[];
 }
+
+// BackendInfo crosses the API as BackendInfoSchema: the two must stay the same shape.
+const _infoMatches: [BackendInfo] extends [BackendInfoDto] ? ([BackendInfoDto] extends [BackendInfo] ? true : false) : false = true;
+void _infoMatches;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetProgress } from '../../shared/dataset.js';
-import { abortError, hashFile } from './util.js';
+import { abortError, isAbortError } from '../abort.js';
+import { hashFile } from './util.js';
 
 /**
  * HTTP(S) download with resume and MD5 verification.
@@ -142,8 +143,8 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       if (attempt === 0) resumedFrom = r.resumedFrom;
       break;
     } catch (err) {
-      if ((err as Error).name === 'AbortError' || err instanceof HttpError || attempt >= retries) {
-        if ((err as Error).name === 'AbortError') throw err;
+      if (isAbortError(err) || err instanceof HttpError || attempt >= retries) {
+        if (isAbortError(err)) throw err;
         const kept = sizeOf(part);
         throw new Error(`${(err as Error).message}${kept > 0 ? `; ${kept} bytes kept in ${part}, run the download again to resume` : ''}`);
       }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { DatasetProgress, ImportReport } from '../../shared/dataset.js';
 import type { Dataset, ImageSet, SplitName } from './types.js';
-import { abortError } from './util.js';
+import { abortError } from '../abort.js';
 
 /**
  * Image folders, decoded with sharp (libvips):

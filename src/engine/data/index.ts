@@ -15,7 +15,7 @@
  *     Reads `<data-root>/datasets/<id>/dataset.bin` in one go when it is present and (for paths) the
  *     source has not changed since; otherwise imports and writes it. `cache: false` reads the source and
  *     writes nothing (tests that must not touch a data root). `val` carves a stratified validation split
- *     out of train, the same for the same seed. dataRoot defaults to $SIMCLR_DATA_ROOT or ~/.simclr-workbench.
+ *     out of train, the same for the same seed. dataRoot defaults to defaultDataRoot().
  *   importDataset(ref, opts) -> Promise<{ dataset, report: ImportReport }>   always reads the source
  *   downloadDataset(id, { dataRoot, baseUrl?, onProgress, signal }) -> download (resume, MD5) + import
  *   listDatasets(dataRoot?, onProblem?) -> Promise<DatasetListEntry[]>      header reads only

@@ -21,13 +21,14 @@ import { FASHION_MNIST_CLASSES, idxFiles, looksLikeIdxFolder, readIdxFolder } fr
 import { SOURCES, defaultDataRoot, expandHome, type DatasetSource } from './sources.js';
 import { computeStats, contentChecksum, splitTrainVal, type ValSplitOptions } from './stats.js';
 import type { Dataset, SplitName } from './types.js';
-import { hashFile, throwIfAborted } from './util.js';
+import { throwIfAborted } from '../abort.js';
+import { hashFile } from './util.js';
 
 type PathRef = Extract<DatasetRef, { kind: 'path' }>;
 type Format = Dataset['format'];
 
 export interface DataOptions {
-  /** default $SIMCLR_DATA_ROOT, else ~/.simclr-workbench */
+  /** default: defaultDataRoot() */
   dataRoot?: string;
   signal?: AbortSignal;
   onProgress?: (event: DatasetProgress) => void;

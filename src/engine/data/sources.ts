@@ -83,10 +83,7 @@ export function sourceByMd5(md5: string): { source: DatasetSource; file: SourceF
   return undefined;
 }
 
-/** $SIMCLR_DATA_ROOT, else ~/.simclr-workbench. The app passes its own setting instead. */
-export function defaultDataRoot(): string {
-  return process.env.SIMCLR_DATA_ROOT || path.join(os.homedir(), '.simclr-workbench');
-}
+export { defaultDataRoot } from '../fs/data-root.js';
 
 export function expandHome(p: string): string {
   return p === '~' ? os.homedir() : p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;

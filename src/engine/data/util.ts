@@ -1,17 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
-/** The error long-running engine functions throw when their signal is aborted. */
-export function abortError(): Error {
-  const err = new Error('cancelled');
-  err.name = 'AbortError';
-  return err;
-}
-
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw abortError();
-}
-
 /**
  * mulberry32: a small, fast 32-bit seeded generator; plenty for shuffling
  * indices. Returns floats in [0, 1).

@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import { atlasIndexSchema, type AtlasIndex } from '../../shared/embed.js';
 import type { ImageSet } from '../data/types.js';
-import { abortError } from './knn.js';
+import { abortError } from '../abort.js';
 
 export interface AtlasOptions {
   /** cell side in pixels; default the image height */

@@ -15,7 +15,7 @@ import type { Dataset, ImageSet } from '../data/types.js';
 import type { Model } from '../models/index.js';
 import type { Pipeline } from '../../shared/pipeline.js';
 import type { RunRecord } from '../../shared/run.js';
-import { abortError } from './knn.js';
+import { abortError } from '../abort.js';
 import { seededRandom } from './pca.js';
 
 /** n distinct indices of 0..count-1 (partial Fisher-Yates on a seeded stream), ascending. */

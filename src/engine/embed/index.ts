@@ -40,7 +40,7 @@ export { embedRun, embedPixels, embedFeaturesFile, projectPoints, pixelsOf, type
 export { tsne, autoLearningRate, initialCoords, sparseAffinities, TSNE_DEFAULTS, type TsneMethod, type TsneOptions, type TsneProgress, type TsneResult } from './tsne.js';
 export { umap, type UmapOptions, type UmapProgress, type UmapResult } from './umap.js';
 export { calibrateRow, calibrateRows, symmetrize, upperPairs, denseAffinities, PERPLEXITY_TOL, type AffinityPairs, type ConditionalAffinities, type SparseAffinities } from './affinities.js';
-export { knn, centered, abortError, type Knn, type Points } from './knn.js';
+export { knn, centered, type Knn, type Points } from './knn.js';
 export { pca, seededRandom, gaussian, symmetricEigen, type PcaResult } from './pca.js';
 export { FftRepulsion, fftGradient, type FftRepulsionOptions } from './tsne-fft.js';
 export { ExactGradient } from './tsne-exact.js';

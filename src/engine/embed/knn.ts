@@ -5,6 +5,7 @@
  * about a second on two CPU cores.
  */
 import * as tf from '@tensorflow/tfjs';
+import { abortError } from '../abort.js';
 
 export interface Knn {
   n: number;
@@ -59,8 +60,3 @@ export function knn(points: Points, k: number, opts: { chunkElements?: number; s
   return { n, k, indices, dist };
 }
 
-export function abortError(): Error {
-  const err = new Error('cancelled');
-  err.name = 'AbortError';
-  return err;
-}

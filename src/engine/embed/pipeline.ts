@@ -15,7 +15,8 @@ import { loadEncoder } from '../train/index.js';
 import { parseEmbedOptions, type EmbedOptions, type EmbedOptionsInput, type EmbedProgress, type FeaturesMeta } from '../../shared/embed.js';
 import { writeAtlas } from './atlas.js';
 import { extractFeatures, openRunDataset, sampleIndices, splitOf } from './extract.js';
-import { abortError, type Points } from './knn.js';
+import { abortError } from '../abort.js';
+import type { Points } from './knn.js';
 import { pca } from './pca.js';
 import { embeddingsDir, readFeatures, writeFeatures, writeProjection, type Features } from './store.js';
 import { tsne } from './tsne.js';
@@ -26,7 +27,7 @@ export interface EmbedControl {
   onProgress?: (event: EmbedProgress) => void;
   /** tfjs backend preference (initBackend); default auto */
   backend?: string;
-  /** data root for opening datasets (default $SIMCLR_DATA_ROOT or ~/.simclr-workbench) */
+  /** data root for opening datasets (default: defaultDataRoot()) */
   dataRoot?: string;
   /** use/write the decoded dataset cache (default true) */
   cache?: boolean;

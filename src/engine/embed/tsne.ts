@@ -23,7 +23,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { calibrateRows, denseAffinities, symmetrize, upperPairs, type SparseAffinities } from './affinities.js';
-import { abortError, centered, knn, type Points } from './knn.js';
+import { abortError } from '../abort.js';
+import { centered, knn, type Points } from './knn.js';
 import { gaussian, pca, seededRandom } from './pca.js';
 import { ExactGradient } from './tsne-exact.js';
 import { FftRepulsion, fftGradient } from './tsne-fft.js';

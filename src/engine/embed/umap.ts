@@ -7,7 +7,8 @@
  * coordinates.
  */
 import { UMAP } from 'umap-js';
-import { abortError, knn, type Points } from './knn.js';
+import { abortError } from '../abort.js';
+import { knn, type Points } from './knn.js';
 import { seededRandom } from './pca.js';
 
 export interface UmapProgress {

@@ -6,16 +6,6 @@ export interface ProgressOptions<E> {
   onProgress?: (event: E) => void;
 }
 
-export function abortError(): Error {
-  const err = new Error('evaluation cancelled');
-  err.name = 'AbortError';
-  return err;
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError();
-}
-
 /** Yield to the event loop so progress output and abort handlers run. */
 export function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));

@@ -5,7 +5,8 @@ import { createModel, type Model } from '../models/index.js';
 import { createOptimizer, learningRateAt, scaleLearningRate } from '../optim/index.js';
 import type { ClassificationMetrics } from '../../shared/eval.js';
 import { parsePipeline, type Pipeline } from '../../shared/pipeline.js';
-import { seededRandom, shuffleInPlace, throwIfAborted, tick, type ProgressOptions } from './common.js';
+import { throwIfAborted } from '../abort.js';
+import { seededRandom, shuffleInPlace, tick, type ProgressOptions } from './common.js';
 import { metricsFromScores } from './metrics.js';
 
 /**

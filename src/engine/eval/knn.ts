@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/types.js';
+import { abortError } from '../abort.js';
 
 export interface KnnOptions {
   /** neighbours that vote (clipped to the bank size); default 200 */
@@ -29,12 +30,6 @@ export interface KnnOptions {
 }
 
 export const KNN_DEFAULTS = { k: 200, temperature: 0.1, queryBatch: 256 } as const;
-
-function abortError(): Error {
-  const err = new Error('cancelled');
-  err.name = 'AbortError';
-  return err;
-}
 
 /** Rows scaled to unit L2 norm (zero rows stay zero). */
 export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassificationMetrics } from '../../shared/eval.js';
-import { pick, stratifiedSplit, throwIfAborted, type ProgressOptions } from './common.js';
+import { throwIfAborted } from '../abort.js';
+import { pick, stratifiedSplit, type ProgressOptions } from './common.js';
 import { disposeLogReg, fitLogReg, logRegLogits, type LogRegModel } from './logreg.js';
 import { metricsFromScores } from './metrics.js';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { abortError, type ProgressOptions } from './common.js';
+import { abortError } from '../abort.js';
+import type { ProgressOptions } from './common.js';
 
 /**
  * Multinomial logistic regression with an L2 penalty, fitted full-batch by

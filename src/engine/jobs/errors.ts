@@ -1,4 +1,5 @@
 import type { ApiError, ErrorCode } from '../../shared/api.js';
+import { isAbortError } from '../abort.js';
 
 /** An error that crosses a process or transport boundary as an ApiError. */
 export class ApiCallError extends Error {
@@ -26,7 +27,7 @@ export class ApiCallError extends Error {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiCallError) return err.toJSON();
   if (err instanceof Error) {
-    if (err.name === 'AbortError') return { code: 'cancelled', message: err.message || 'cancelled' };
+    if (isAbortError(err)) return { code: 'cancelled', message: err.message || 'cancelled' };
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { code: 'not_found', message: err.message };
     if (code === 'EACCES' || code === 'EPERM') return { code: 'forbidden', message: err.message };
@@ -35,8 +36,3 @@ export function toApiError(err: unknown): ApiError {
   return { code: 'internal', message: String(err) };
 }
 
-export function abortError(message = 'cancelled'): Error {
-  const err = new Error(message);
-  err.name = 'AbortError';
-  return err;
-}

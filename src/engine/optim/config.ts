@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_WEIGHT_DECAY } from '../../shared/train-config.js';
 
 /** Optimiser settings; defaults follow google-research/simclr (LARS) and PyTorch (SGD, AdamW). */
 
@@ -6,8 +7,8 @@ export const LarsConfigSchema = z
   .object({
     kind: z.literal('lars'),
     momentum: z.number().min(0).max(1).default(0.9),
-    /** added to the gradient (kernels only) before the trust ratio; SimCLR uses 1e-6 */
-    weightDecay: z.number().min(0).default(1e-6),
+    /** added to the gradient (kernels only) before the trust ratio; SimCLR's value by default */
+    weightDecay: z.number().min(0).default(DEFAULT_WEIGHT_DECAY.lars),
     /** trust coefficient: trust ratio = eeta * ||w|| / ||g + wd * w|| */
     eeta: z.number().positive().default(0.001),
     nesterov: z.boolean().default(false),
@@ -19,7 +20,7 @@ export const SgdConfigSchema = z
     kind: z.literal('sgd'),
     momentum: z.number().min(0).max(1).default(0.9),
     nesterov: z.boolean().default(false),
-    /** L2 added to the gradient */
+    /** L2 added to the gradient; a bare SGD has none (a training config's sgd gets DEFAULT_WEIGHT_DECAY.sgd) */
     weightDecay: z.number().min(0).default(0),
     /** no weight decay on batch-norm parameters and biases */
     excludeBnAndBias: z.boolean().default(true),
@@ -33,7 +34,7 @@ export const AdamWConfigSchema = z
     beta2: z.number().min(0).lt(1).default(0.999),
     epsilon: z.number().positive().default(1e-8),
     /** decoupled: w <- w - lr * weightDecay * w, before the Adam step */
-    weightDecay: z.number().min(0).default(0.01),
+    weightDecay: z.number().min(0).default(DEFAULT_WEIGHT_DECAY.adamw),
     excludeBnAndBias: z.boolean().default(true),
   })
   .strict();

@@ -4,10 +4,10 @@
  * Public API
  * ----------
  *   createOptimizer(config: OptimizerConfigInput, params: OptimizerParam[]): Optimizer
- *     config (zod: OptimizerConfigSchema, parseOptimizerConfig):
- *       { kind: 'lars',  momentum = 0.9, weightDecay = 1e-6, eeta = 0.001, nesterov = false }
+ *     config (zod: OptimizerConfigSchema, parseOptimizerConfig; weight-decay defaults: DEFAULT_WEIGHT_DECAY in src/shared/train-config.ts):
+ *       { kind: 'lars',  momentum = 0.9, weightDecay, eeta = 0.001, nesterov = false }
  *       { kind: 'sgd',   momentum = 0.9, nesterov = false, weightDecay = 0, excludeBnAndBias = true }
- *       { kind: 'adamw', beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0.01, excludeBnAndBias = true }
+ *       { kind: 'adamw', beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay, excludeBnAndBias = true }
  *     params: { name, variable, bnOrBias } — pass model.trainableParams() (or a group of them).
  *     LARS (google-research/simclr tf2/lars_optimizer.py, classic momentum):
  *       g' = g + wd * w;  trust = eeta * ||w|| / ||g'|| if both norms > 0 else 1;

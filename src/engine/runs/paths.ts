@@ -1,10 +1,6 @@
-import os from 'node:os';
 import path from 'node:path';
 
-/** $SIMCLR_DATA_ROOT, else ~/.simclr-workbench. The app passes its own setting instead. */
-export function defaultDataRoot(): string {
-  return process.env.SIMCLR_DATA_ROOT || path.join(os.homedir(), '.simclr-workbench');
-}
+export { defaultDataRoot } from '../fs/data-root.js';
 
 export function runsDir(dataRoot: string): string {
   return path.join(dataRoot, 'runs');

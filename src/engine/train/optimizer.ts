@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/index.js';
 import { createOptimizer, learningRateAt, type Optimizer, type OptimizerConfigInput } from '../optim/index.js';
-import type { TrainConfig } from '../../shared/train-config.js';
+import { DEFAULT_WEIGHT_DECAY, type TrainConfig } from '../../shared/train-config.js';
 import type { NamedTensor } from './checkpoint.js';
 
 /** The optimiser of a run together with its learning-rate schedule. */
@@ -23,11 +23,11 @@ export function optimizerConfigOf(cfg: TrainConfig): OptimizerConfigInput {
   const o = cfg.optimizer;
   switch (o.name) {
     case 'lars':
-      return { kind: 'lars', momentum: o.momentum, weightDecay: o.weightDecay ?? 1e-6 };
+      return { kind: 'lars', momentum: o.momentum, weightDecay: o.weightDecay ?? DEFAULT_WEIGHT_DECAY.lars };
     case 'sgd':
-      return { kind: 'sgd', momentum: o.momentum, weightDecay: o.weightDecay ?? 1e-6 };
+      return { kind: 'sgd', momentum: o.momentum, weightDecay: o.weightDecay ?? DEFAULT_WEIGHT_DECAY.sgd };
     case 'adamw':
-      return { kind: 'adamw', weightDecay: o.weightDecay ?? 0.01 };
+      return { kind: 'adamw', weightDecay: o.weightDecay ?? DEFAULT_WEIGHT_DECAY.adamw };
   }
 }
 

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { abortError, isAbortError } from '../abort.js';
 import { augmentPair, evalBatch, loadPipeline, Rng, type RngState } from '../augment/index.js';
 import { initBackend } from '../backend/index.js';
 import { openDataset } from '../data/index.js';
@@ -38,12 +39,6 @@ export interface TrainOptions {
 
 /** Stream seeds: the augmentation stream uses the seed, the shuffle stream seed + 2^32 (never equal). */
 const SHUFFLE_STREAM = 2 ** 32;
-
-function abortError(): Error {
-  const err = new Error('training cancelled');
-  err.name = 'AbortError';
-  return err;
-}
 
 function firstN(set: ImageSet, n: number | null): ImageSet {
   if (n === null || n >= set.count) return set;
@@ -299,7 +294,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
       emit({ type: 'checkpoint', epoch, globalStep: state.globalStep, dir: ckDir });
     }
   } catch (err) {
-    const aborted = (err as Error).name === 'AbortError';
+    const aborted = isAbortError(err);
     const message = aborted ? null : err instanceof Error ? err.message : String(err);
     writer.finish(aborted ? 'cancelled' : 'failed', message);
     emit({ type: 'end', status: aborted ? 'cancelled' : 'failed', epochsCompleted: state.epoch, globalStep: state.globalStep, seconds: (Date.now() - t0) / 1000, error: message });

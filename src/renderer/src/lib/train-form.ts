@@ -17,23 +17,23 @@ export interface TrainForm {
   dataset: string;
   /** '' = all training images */
   trainLimit: NumText;
-  modelPreset: 'tiny' | 'small' | 'standard' | 'paper';
+  modelPreset: TrainConfig['model']['preset'];
   /** '' = the preset's width */
   width: NumText;
   /** a preset name, or DESIGNER_PIPELINE for the designer's pipeline */
   pipeline: string;
   epochs: NumText;
   batchSize: NumText;
-  optimizer: 'lars' | 'sgd' | 'adamw';
+  optimizer: TrainConfig['optimizer']['name'];
   /** '' = the optimiser's default */
   baseLr: NumText;
-  lrScaling: 'linear' | 'sqrt';
+  lrScaling: TrainConfig['optimizer']['lrScaling'];
   warmupEpochs: NumText;
   /** '' = the optimiser's default */
   weightDecay: NumText;
   temperature: NumText;
   seed: NumText;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: TrainConfig['backend'];
   knnEvery: NumText;
   knnK: NumText;
   /** '' = the whole test split */
