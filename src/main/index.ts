@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
-import { defaultDataRoot } from '../engine/fs/data-root.js';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, shell } from 'electron';
+import { appDataRoot } from '../engine/fs/data-root.js';
 import { JobHost } from '../engine/jobs/host.js';
 import { createApiService, type ApiService } from '../service/api-service.js';
 import { EVENT_CHANNEL } from '../shared/api-methods.js';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler } from './app-protocol.js';
 import { createInvokeHandler, forwardEvents, registerInvokeHandler, trustedRenderer } from './ipc.js';
 import { buildMenu } from './menu.js';
 import { hardenApp, hardenSession } from './security.js';
@@ -15,10 +15,12 @@ import { createMainWindow } from './window.js';
 // Electron glue only: the API, jobs and validation live in src/engine/jobs and
 // src/main/ipc.ts, which run and are tested without Electron.
 
-const rendererFile = join(__dirname, '../renderer/index.html');
+const rendererDir = join(__dirname, '../renderer');
 const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
-const isTrusted = trustedRenderer({ rendererIndexUrl: pathToFileURL(rendererFile).href, devServerUrl });
+const isTrusted = trustedRenderer({ rendererIndexUrl: APP_INDEX_URL, devServerUrl });
 
+// Before `ready`: app:// is a standard, secure origin (relative URLs, fetch, the CSP's 'self').
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 hardenApp(isTrusted);
 
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -26,12 +28,14 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let service: ApiService | null = null;
 let settings: ElectronSettings | null = null;
 
+let defaultRoot: string | null = null;
 function dataRoot(): string {
-  return settings?.get().dataRoot ?? defaultDataRoot();
+  defaultRoot ??= appDataRoot(app.getPath('userData')).path;
+  return settings?.get().dataRoot ?? defaultRoot;
 }
 
 function openWindow(): BrowserWindow {
-  return createMainWindow(settings!, devServerUrl, rendererFile);
+  return createMainWindow(settings!, devServerUrl);
 }
 
 app.on('second-instance', () => {
@@ -44,6 +48,13 @@ app.on('second-instance', () => {
 
 app.whenReady().then(() => {
   hardenSession();
+  protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir, undefined, (line) => console.warn(line)));
+  app.setAboutPanelOptions({
+    applicationName: 'SimCLR Workbench',
+    applicationVersion: app.getVersion(),
+    version: `Electron ${process.versions.electron}`,
+    copyright: 'Apache-2.0',
+  });
   settings = new ElectronSettings();
   for (const p of settings.problems) console.warn(`settings: ${p}`);
   const s = settings;

@@ -21,9 +21,10 @@ export interface ApiCaller {
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
 
 /**
- * Which pages may call the API: the packaged renderer's index.html (file://)
- * or, in development, the electron-vite dev server's origin. Anything else —
- * a navigated-away frame, an iframe of remote content — is refused.
+ * Which pages may call the API: the app's index page — app://workbench/index.html
+ * (or `/`) in the packaged app, or a file:// index.html given by pathname — or,
+ * in development, the electron-vite dev server's origin. Anything else — a
+ * navigated-away frame, an iframe of remote content, another app:// host — is refused.
  */
 export function trustedRenderer(opts: { rendererIndexUrl: string; devServerUrl?: string | undefined }): (url: string) => boolean {
   const indexUrl = new URL(opts.rendererIndexUrl);
@@ -35,7 +36,12 @@ export function trustedRenderer(opts: { rendererIndexUrl: string; devServerUrl?:
     } catch {
       return false;
     }
-    if (url.protocol === 'file:') return url.pathname === indexUrl.pathname;
+    if (url.protocol === indexUrl.protocol) {
+      if (url.protocol === 'file:') return url.pathname === indexUrl.pathname;
+      // a custom scheme's origin is "null" to the URL parser: compare scheme (above) and host
+      if (url.host !== indexUrl.host) return false;
+      return url.pathname === indexUrl.pathname || url.pathname === '/';
+    }
     return devOrigin !== null && url.origin === devOrigin;
   };
 }

@@ -35,7 +35,11 @@ export function buildMenu(actions: MenuActions): Menu {
     { role: 'windowMenu' },
     {
       role: 'help',
-      submenu: [{ label: 'SimCLR paper (arXiv)', click: () => void shell.openExternal('https://arxiv.org/abs/2002.05709') }],
+      submenu: [
+        { label: 'SimCLR paper (arXiv)', click: () => void shell.openExternal('https://arxiv.org/abs/2002.05709') },
+        // macOS has About in the app menu; elsewhere it is here (version, Electron; app.setAboutPanelOptions)
+        ...(isMac ? [] : [{ type: 'separator' as const }, { role: 'about' as const }]),
+      ],
     },
   ];
   return Menu.buildFromTemplate(template);

@@ -1,24 +1,22 @@
 import { app, session, shell, type WebContents } from 'electron';
-
-/** The renderer's policy: only its own files, no remote scripts, no framing, no plugins. */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+import { RENDERER_CSP } from '../shared/csp.js';
+import { APP_HOST, APP_SCHEME } from './app-protocol.js';
 
 /**
  * App-wide hardening, called before any window exists: every renderer is
  * sandboxed, no web contents may navigate away, open windows, attach
  * webviews or get permissions (camera, notifications...), and responses get
- * a strict Content-Security-Policy header (index.html also carries it as a
- * meta tag, for file:// loads that have no headers).
+ * the renderer's Content-Security-Policy header (src/shared/csp.ts; the
+ * app:// handler sends it too, and index.html carries a meta-tag copy).
  */
 export function hardenApp(isAppUrl: (url: string) => boolean): void {
   app.enableSandbox();
   app.on('web-contents-created', (_event, contents: WebContents) => {
-    contents.on('will-navigate', (e, url) => {
-      if (!isAppUrl(url)) e.preventDefault();
+    contents.on('will-navigate', (e) => {
+      if (!isAppUrl(e.url)) e.preventDefault();
     });
-    contents.on('will-redirect', (e, url) => {
-      if (!isAppUrl(url)) e.preventDefault();
+    contents.on('will-redirect', (e) => {
+      if (!isAppUrl(e.url)) e.preventDefault();
     });
     contents.on('will-attach-webview', (e) => e.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
@@ -36,13 +34,15 @@ export function hardenSession(): void {
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });
-  // No remote content: requests may only go to the app's own files or the dev server.
+  // No remote content and no file:// reads: requests may only go to the app's own origin or the dev server.
   ses.webRequest.onBeforeRequest((details, callback) => {
     const url = details.url;
-    const allowed = url.startsWith('file://') || url.startsWith('devtools://') || url.startsWith('data:') || url.startsWith('blob:') || isDevServer(url);
+    const allowed = url.startsWith(APP_ORIGIN_PREFIX) || url.startsWith('devtools://') || url.startsWith('data:') || url.startsWith('blob:') || isDevServer(url);
     callback({ cancel: !allowed });
   });
 }
+
+const APP_ORIGIN_PREFIX = `${APP_SCHEME}://${APP_HOST}/`;
 
 function isDevServer(url: string): boolean {
   const dev = process.env.ELECTRON_RENDERER_URL;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { BrowserWindow, screen } from 'electron';
 import type { WindowState } from '../shared/settings.js';
+import { APP_INDEX_URL } from './app-protocol.js';
 
 export interface WindowStateStore {
   windowState(): WindowState;
@@ -13,7 +14,8 @@ function visible(state: WindowState): boolean {
   return screen.getAllDisplays().some(({ workArea: a }) => state.x! < a.x + a.width - 50 && state.x! + 100 > a.x && state.y! >= a.y - 10 && state.y! < a.y + a.height - 50);
 }
 
-export function createMainWindow(store: WindowStateStore, rendererUrl: string | undefined, rendererFile: string): BrowserWindow {
+/** `devServerUrl`: the electron-vite dev server in development; otherwise the built renderer over app://. */
+export function createMainWindow(store: WindowStateStore, devServerUrl: string | undefined): BrowserWindow {
   const state = store.windowState();
   const placed = visible(state);
   const win = new BrowserWindow({
@@ -56,7 +58,6 @@ export function createMainWindow(store: WindowStateStore, rendererUrl: string | 
     save();
   });
 
-  if (rendererUrl) void win.loadURL(rendererUrl);
-  else void win.loadFile(rendererFile);
+  void win.loadURL(devServerUrl ?? APP_INDEX_URL);
   return win;
 }

@@ -10,6 +10,7 @@ import { nodeLauncher, type NodeWorkerEntry } from '../engine/jobs/node-launcher
 import { createApiService, type ApiService } from '../service/api-service.js';
 import { FileSettings, type SettingsBackend } from '../service/settings-file.js';
 import { version } from '../service/app-version.js';
+import { rendererCsp } from '../shared/csp.js';
 import { loadOrCreateToken } from './token.js';
 
 /** A worker or job process that died goes to the server log with how it was started and its last lines. */
@@ -171,9 +172,9 @@ function createGuards(opts: ServeOptions, r: Resolved, port: () => number): Guar
       return origin === `http://${hostHeader}`;
     },
     securityHeaders(hostHeader) {
-      const ws = hostHeader && hostAllowed(hostHeader) ? ` ws://${hostHeader}` : '';
+      const ws = hostHeader && hostAllowed(hostHeader) ? [`ws://${hostHeader}`] : [];
       return {
-        'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'${ws}; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+        'content-security-policy': rendererCsp(ws),
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
         'referrer-policy': 'no-referrer',
