@@ -214,6 +214,20 @@ export function createHandlers(): HandlerTable {
         return annotations;
       });
     }),
+    'runs.evalHistory': handler(req('runs.evalHistory'), async (p, ctx) => {
+      const [store, report, history] = await Promise.all([runStore(ctx), import('../engine/eval/report.js'), import('../engine/eval/history.js')]);
+      return runOp(() => {
+        const dir = store.dir(p.runId);
+        return history.historyWithSelection(dir, report.readEvalReport(dir));
+      });
+    }),
+    'runs.evalSelect': handler(req('runs.evalSelect'), async (p, ctx) => {
+      const [store, report, history] = await Promise.all([runStore(ctx), import('../engine/eval/report.js'), import('../engine/eval/history.js')]);
+      return runOp(() => {
+        const dir = store.dir(p.runId);
+        return history.historyWithSelection(dir, report.selectResult(dir, p.entryId));
+      });
+    }),
     'runs.clone': handler(req('runs.clone'), async (p, ctx) => {
       const store = await runStore(ctx);
       return runOp(() => store.cloneConfig(p.runId));

@@ -160,7 +160,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions): Promis
       };
       results.push(result);
       if (opts.save !== false) {
-        saveResults(runDir, run, [result]);
+        saveResults(runDir, run, [result], undefined, { trainLimit: opts.trainLimit ?? null, testLimit: opts.testLimit ?? null });
         appendEvalMetric(runDir, result);
       }
       emit({ type: 'done', protocol: r.protocol, result });
