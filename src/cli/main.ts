@@ -34,7 +34,7 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/runs.js')).runsCommand,
   },
   serve: {
-    summary: 'serve the workbench UI and API to a browser (--port, --host, --data-root, --dataset-dir, --open, --allow-remote)',
+    summary: 'serve the workbench UI and API to a browser (--port, --host, --data-root, --dataset-dir, --open, --allow-remote, --new-token)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
 };

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { nodeLauncher, type NodeWorkerEntry } from '../engine/jobs/node-launcher
 import { createApiService, type ApiService } from '../service/api-service.js';
 import { FileSettings, type SettingsBackend } from '../service/settings-file.js';
 import { version } from '../service/app-version.js';
+import { loadOrCreateToken } from './token.js';
 
 /** A worker or job process that died goes to the server log with how it was started and its last lines. */
 function logCrash(event: ApiEvent, log: (line: string) => void): void {
@@ -30,8 +31,10 @@ export interface ServeOptions {
   rendererDir: string;
   /** how to start engine workers (the built CLI's hidden `worker` command) */
   worker: NodeWorkerEntry;
-  /** default: a fresh random one */
+  /** default: the one stored in the data root (created on first use) */
   token?: string;
+  /** replace the stored token with a fresh one (`serve --new-token`) */
+  newToken?: boolean;
   /** request bodies above this are refused with 413 (default 1 MiB) */
   maxBodyBytes?: number;
   settings?: SettingsBackend;
@@ -41,7 +44,7 @@ export interface ServeOptions {
 }
 
 export interface RunningServer {
-  /** the address to open, token included */
+  /** the address to open, the token in its fragment (#token=…, never sent to any server) */
   url: string;
   token: string;
   host: string;
@@ -97,31 +100,13 @@ function tokenEquals(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/**
- * Serve the built renderer and the API over HTTP (POST /api/<method>, JSON)
- * and WebSocket (/api/events) — the same ApiService the Electron app uses
- * over IPC, with engine work in child processes of the built CLI.
- *
- * Guards, in order, on every request: the Host header names this server (a
- * DNS-rebinding page cannot use another name), an Origin header if present
- * is this server's own, and the token matches (header for the API, query for
- * the WebSocket, query or cookie for the page and its assets). Bodies are
- * size-limited and validated; paths in requests must stay in allowed folders.
- */
-export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+
+/** Step 1: options made concrete (loopback check, data root, token). */
+function resolveOptions(opts: ServeOptions) {
   const bindHost = opts.host ?? '127.0.0.1';
   if (!isLoopback(bindHost) && !opts.allowRemote) {
     throw new RemoteBindRefused(
@@ -131,61 +116,79 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   const log = opts.log ?? ((line: string) => console.error(line));
   if (!isLoopback(bindHost)) log(`WARNING: listening on ${bindHost} (--allow-remote): anyone with the URL's token can run jobs and read the allowed folders; prefer an SSH tunnel`);
-  const token = opts.token ?? randomBytes(24).toString('base64url');
-  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const dataRoot = path.resolve(opts.dataRoot);
   fs.mkdirSync(dataRoot, { recursive: true });
-  const settings = opts.settings ?? new FileSettings(path.join(dataRoot, 'settings.json'));
-  if (settings instanceof FileSettings) for (const p of settings.problems) log(`warning: ${p}`);
+  const token = opts.token ?? loadOrCreateToken(dataRoot, { rotate: opts.newToken }).token;
+  return { bindHost, log, dataRoot, token, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY };
+}
+type Resolved = ReturnType<typeof resolveOptions>;
 
+/** Step 2: settings (a file in the data root unless given). */
+function openSettings(opts: ServeOptions, r: Resolved): SettingsBackend {
+  const settings = opts.settings ?? new FileSettings(path.join(r.dataRoot, 'settings.json'));
+  if (settings instanceof FileSettings) for (const p of settings.problems) r.log(`warning: ${p}`);
+  return settings;
+}
+
+/** Step 3: the job host (engine work in child processes) and the API service over it. */
+function createService(opts: ServeOptions, r: Resolved, settings: SettingsBackend): ApiService {
   const host = new JobHost({
     launcher: nodeLauncher(opts.worker),
     env: () => {
       const s = settings.get();
-      return { SIMCLR_DATA_ROOT: dataRoot, ...(s.backend !== 'auto' ? { SIMCLR_BACKEND: s.backend } : {}), ...(opts.workerEnv ?? {}) };
+      return { SIMCLR_DATA_ROOT: r.dataRoot, ...(s.backend !== 'auto' ? { SIMCLR_BACKEND: s.backend } : {}), ...(opts.workerEnv ?? {}) };
     },
     concurrency: () => settings.get().jobConcurrency,
   });
-  const service = createApiService({
+  return createApiService({
     host,
     settings,
-    dataRoot: () => dataRoot,
+    dataRoot: () => r.dataRoot,
     datasetDirs: () => (opts.datasetDirs ?? []).map((d) => path.resolve(d)),
     app: { name: 'SimCLR Workbench', version, shell: 'server' },
   });
+}
 
-  let port = opts.port ?? 0;
-  const cookieName = () => `simclr_workbench_${port}`;
+/** Host and Origin checks (DNS rebinding, cross-site), for the port once it is known. */
+interface Guards {
+  hostAllowed(hostHeader: string | undefined): boolean;
+  originAllowed(origin: string | undefined, hostHeader: string | undefined): boolean;
+  securityHeaders(hostHeader: string | undefined): Record<string, string>;
+}
 
-  /** Host header values that name this server. */
+function createGuards(opts: ServeOptions, r: Resolved, port: () => number): Guards {
   function hostAllowed(hostHeader: string | undefined): boolean {
     if (!hostHeader) return false;
-    if (opts.allowRemote && !isLoopback(bindHost)) return true; // the public name is unknown; the token guards
+    if (opts.allowRemote && !isLoopback(r.bindHost)) return true; // the public name is unknown; the token guards
     const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader);
     if (!m) return false;
-    return isLoopback(m[1]!) && Number(m[2] ?? 80) === port;
+    return isLoopback(m[1]!) && Number(m[2] ?? 80) === port();
   }
+  return {
+    hostAllowed,
+    originAllowed(origin, hostHeader) {
+      if (origin === undefined) return true; // not a browser (curl, tests); the token still applies
+      return origin === `http://${hostHeader}`;
+    },
+    securityHeaders(hostHeader) {
+      const ws = hostHeader && hostAllowed(hostHeader) ? ` ws://${hostHeader}` : '';
+      return {
+        'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'${ws}; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+      };
+    },
+  };
+}
 
-  function originAllowed(origin: string | undefined, hostHeader: string | undefined): boolean {
-    if (origin === undefined) return true; // not a browser (curl, tests); the token still applies
-    return origin === `http://${hostHeader}`;
-  }
-
-  function securityHeaders(hostHeader: string | undefined): Record<string, string> {
-    const ws = hostHeader && hostAllowed(hostHeader) ? ` ws://${hostHeader}` : '';
-    return {
-      'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'${ws}; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-resource-policy': 'same-origin',
-    };
-  }
-
+/** Step 4: the HTTP routes: POST /api/<method> (token header) and the static bundle (no secrets, no auth). */
+function createHttpServer(opts: ServeOptions, r: Resolved, service: ApiService, g: Guards): http.Server {
   function sendJson(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) {
     const text = JSON.stringify(body);
-    res.writeHead(status, { ...securityHeaders(req.headers.host), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
+    res.writeHead(status, { ...g.securityHeaders(req.headers.host), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
     res.end(text);
   }
 
@@ -197,13 +200,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   function readBody(req: http.IncomingMessage): Promise<string | 'too_large'> {
     return new Promise((resolve, reject) => {
       const declared = Number(req.headers['content-length'] ?? NaN);
-      if (declared > maxBody) return resolve('too_large');
+      if (declared > r.maxBody) return resolve('too_large');
       const chunks: Buffer[] = [];
       let size = 0;
       let over = false;
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxBody) over = true;
+        if (size > r.maxBody) over = true;
         else chunks.push(c);
       });
       req.on('end', () => resolve(over ? 'too_large' : Buffer.concat(chunks).toString('utf8')));
@@ -213,14 +216,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, method: string) {
     if (req.method !== 'POST') return fail(req, res, 'bad_request', `use POST for /api/${method}`, { allow: 'POST' });
-    if (!tokenEquals(req.headers[TOKEN_HEADER] as string | undefined, token)) {
-      return fail(req, res, 'unauthorized', `missing or wrong ${TOKEN_HEADER} header: use the token from the URL \`serve\` printed`);
+    if (!tokenEquals(req.headers[TOKEN_HEADER] as string | undefined, r.token)) {
+      return fail(req, res, 'unauthorized', `missing or wrong ${TOKEN_HEADER} header: use the token from the URL \`serve\` printed (after #token=)`);
     }
     const type = String(req.headers['content-type'] ?? '');
     if (!/^application\/json\b/i.test(type)) return fail(req, res, 'unsupported_media_type', 'send the request as JSON (Content-Type: application/json)');
     const body = await readBody(req);
     if (body === 'too_large') {
-      fail(req, res, 'payload_too_large', `the request body is over ${maxBody} bytes`, { connection: 'close' });
+      fail(req, res, 'payload_too_large', `the request body is over ${r.maxBody} bytes`, { connection: 'close' });
       return;
     }
     let payload: unknown = undefined;
@@ -235,55 +238,52 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     sendJson(req, res, envelope.ok ? 200 : STATUS[envelope.error.code], envelope);
   }
 
+  /**
+   * The built renderer. It holds no secrets, so it needs no token: the page
+   * reads the token from the URL fragment, which browsers never send, and no
+   * cookie is ever set (cookies are not port-scoped: any other server on
+   * 127.0.0.1 would receive it).
+   */
   function handleStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const headers = g.securityHeaders(req.headers.host);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...securityHeaders(req.headers.host), allow: 'GET, HEAD' });
+      res.writeHead(405, { ...headers, allow: 'GET, HEAD' });
       return void res.end();
     }
     if (url.pathname === '/favicon.ico') {
-      res.writeHead(204, securityHeaders(req.headers.host));
+      res.writeHead(204, headers);
       return void res.end();
-    }
-    const viaQuery = tokenEquals(url.searchParams.get('token'), token);
-    const viaCookie = tokenEquals(parseCookies(req.headers.cookie)[cookieName()], token);
-    if (!viaQuery && !viaCookie) {
-      res.writeHead(401, { ...securityHeaders(req.headers.host), 'content-type': 'text/plain; charset=utf-8' });
-      return void res.end('SimCLR Workbench: open the URL that `simclr-workbench serve` printed (it carries the access token).\n');
     }
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
     } catch {
-      res.writeHead(400, securityHeaders(req.headers.host));
+      res.writeHead(400, headers);
       return void res.end();
     }
     if (rel.includes('\0')) {
-      res.writeHead(400, securityHeaders(req.headers.host));
+      res.writeHead(400, headers);
       return void res.end();
     }
     if (rel === '/' || rel === '') rel = '/index.html';
     const root = path.resolve(opts.rendererDir);
     const file = path.resolve(root, '.' + path.posix.normalize(rel));
     if (!file.startsWith(root + path.sep)) {
-      res.writeHead(404, securityHeaders(req.headers.host));
+      res.writeHead(404, headers);
       return void res.end();
     }
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) {
         const missingBuild = rel === '/index.html';
-        res.writeHead(404, { ...securityHeaders(req.headers.host), 'content-type': 'text/plain; charset=utf-8' });
+        res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
         return void res.end(missingBuild ? `the renderer is not built (${root}/index.html missing): run \`npx electron-vite build\`\n` : 'not found\n');
       }
-      const headers: Record<string, string> = {
-        ...securityHeaders(req.headers.host),
+      res.writeHead(200, {
+        ...headers,
         'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': String(st.size),
         'cache-control': rel === '/index.html' ? 'no-store' : 'private, max-age=3600',
-      };
-      // The page's own requests for assets carry no token: a cookie (this port only, never sent
-      // cross-site) lets them through. The API does not accept the cookie, only the header.
-      if (viaQuery) headers['set-cookie'] = `${cookieName()}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
-      res.writeHead(200, headers);
+      });
       if (req.method === 'HEAD') return void res.end();
       fs.createReadStream(file).pipe(res);
     });
@@ -292,13 +292,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const server = http.createServer((req, res) => {
     const started = Date.now();
     res.on('finish', () => {
-      if (res.statusCode >= 500) log(`${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode} ${Date.now() - started} ms`);
+      if (res.statusCode >= 500) r.log(`${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode} ${Date.now() - started} ms`);
     });
-    if (!hostAllowed(req.headers.host)) {
+    if (!g.hostAllowed(req.headers.host)) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
       return void res.end(`refused: the Host header "${req.headers.host ?? ''}" does not name this server (DNS rebinding guard)\n`);
     }
-    if (!originAllowed(req.headers.origin, req.headers.host)) return fail(req, res, 'forbidden', `refused: requests from ${req.headers.origin} are not allowed (cross-origin)`);
+    if (!g.originAllowed(req.headers.origin, req.headers.host)) return fail(req, res, 'forbidden', `refused: requests from ${req.headers.origin} are not allowed (cross-origin)`);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/api/')) {
       const method = url.pathname.slice('/api/'.length);
@@ -312,11 +312,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  return server;
+}
 
+/** Step 5: the event WebSocket (/api/events?token=…): service events out, nothing in. Returns its closer. */
+function attachEvents(server: http.Server, r: Resolved, service: ApiService, g: Guards): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const sockets = new Set<WebSocket>();
   const unsubscribe = service.subscribe((event) => {
-    logCrash(event, log);
+    logCrash(event, r.log);
     const text = JSON.stringify(event);
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
   });
@@ -328,9 +332,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== EVENTS_PATH) return refuseUpgrade(socket, '404 Not Found');
-    if (!hostAllowed(req.headers.host)) return refuseUpgrade(socket, '403 Forbidden');
-    if (!originAllowed(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, '403 Forbidden');
-    if (!tokenEquals(url.searchParams.get('token'), token)) return refuseUpgrade(socket, '401 Unauthorized');
+    if (!g.hostAllowed(req.headers.host)) return refuseUpgrade(socket, '403 Forbidden');
+    if (!g.originAllowed(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, '403 Forbidden');
+    // Browsers cannot set headers on a WebSocket: the token rides in the query of this one request to this server.
+    if (!tokenEquals(url.searchParams.get('token'), r.token)) return refuseUpgrade(socket, '401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -343,30 +348,56 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.ping();
   }, 30_000);
   ping.unref();
+  return () => {
+    clearInterval(ping);
+    unsubscribe();
+    for (const ws of sockets) ws.terminate();
+  };
+}
 
-  await new Promise<void>((resolve, reject) => {
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, bindHost, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
-      resolve();
+      resolve((server.address() as { port: number }).port);
     });
   });
-  port = (server.address() as { port: number }).port;
-  const shownHost = isLoopback(bindHost) ? (bindHost === 'localhost' ? '127.0.0.1' : bindHost) : bindHost;
-  const url = `http://${hostForUrl(shownHost)}:${port}/?token=${token}`;
+}
+
+/**
+ * Serve the built renderer and the API over HTTP (POST /api/<method>, JSON)
+ * and WebSocket (/api/events) — the same ApiService the Electron app uses
+ * over IPC, with engine work in child processes of the built CLI.
+ *
+ * Guards, in order, on every request: the Host header names this server (a
+ * DNS-rebinding page cannot use another name), an Origin header if present
+ * is this server's own, and the token matches (header for the API, query for
+ * the WebSocket). The static bundle needs no token and no cookie is set.
+ * Bodies are size-limited and validated; paths in requests must stay in
+ * allowed folders.
+ */
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const r = resolveOptions(opts);
+  const settings = openSettings(opts, r);
+  const service = createService(opts, r, settings);
+  let port = opts.port ?? 0;
+  const guards = createGuards(opts, r, () => port);
+  const server = createHttpServer(opts, r, service, guards);
+  const closeEvents = attachEvents(server, r, service, guards);
+  port = await listen(server, port, r.bindHost);
+  const shownHost = isLoopback(r.bindHost) ? (r.bindHost === 'localhost' ? '127.0.0.1' : r.bindHost) : r.bindHost;
 
   let closing: Promise<void> | null = null;
   return {
-    url,
-    token,
-    host: bindHost,
+    url: `http://${hostForUrl(shownHost)}:${port}/#token=${r.token}`,
+    token: r.token,
+    host: r.bindHost,
     port,
     service,
     close() {
       closing ??= (async () => {
-        clearInterval(ping);
-        unsubscribe();
-        for (const ws of sockets) ws.terminate();
+        closeEvents();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { applySettingsPatch, migrateSettings, type Settings, type SettingsPatch } from '../shared/settings.js';
 import { SettingsPatchSchema } from '../shared/settings.js';
+import { writeJsonAtomic } from '../engine/fs/atomic.js';
 
 /** Where the API reads and writes settings: electron-store in the app, a JSON file in server mode. */
 export interface SettingsBackend {
@@ -36,11 +36,9 @@ export class FileSettings implements SettingsBackend {
   }
 
   update(patch: SettingsPatch): Settings {
-    this.current = applySettingsPatch(this.current, SettingsPatchSchema.parse(patch));
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.current, null, 2) + '\n');
-    fs.renameSync(tmp, this.file);
+    const next = applySettingsPatch(this.current, SettingsPatchSchema.parse(patch));
+    writeJsonAtomic(this.file, next, { stage: 'settings' });
+    this.current = next; // only once it is on disk
     return this.get();
   }
 }

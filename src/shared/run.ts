@@ -131,7 +131,8 @@ export type MetricRecord =
   | { type: 'knn'; epoch: number; globalStep: number; k: number; temperature: number; accuracy: number; testCount: number; seconds: number; time: string }
   /**
    * Written when training resumes from a checkpoint: step/epoch records above
-   * this globalStep that precede the line belong to the interrupted attempt.
+   * this globalStep that precede the line belong to the interrupted attempt
+   * (the resuming trainer drops them). `attempt`: 2 for the first resume.
    */
-  | { type: 'resume'; epoch: number; globalStep: number; checkpoint: string; time: string }
+  | { type: 'resume'; epoch: number; globalStep: number; checkpoint: string; attempt?: number; time: string }
   | { type: 'eval'; [key: string]: unknown };

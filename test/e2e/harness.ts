@@ -38,7 +38,7 @@ export async function serve(opts: { dataRoot: string; datasetDirs?: string[] }):
     const timer = setTimeout(() => reject(new Error(`serve printed no URL in 60 s:\n${output.join('')}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[^\s]+)/.exec(output.join(''));
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=[^\s]+)/.exec(output.join(''));
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

@@ -44,7 +44,7 @@ describe.skipIf(!haveChromium)('workbench in the browser (server mode)', () => {
     server = await serve({ dataRoot });
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser, server.url));
-    base = server.url.replace(/\?token=.*$/, '');
+    base = server.url.replace(/#token=.*$/, '');
   }, 180_000);
 
   afterAll(async () => {

@@ -146,7 +146,7 @@ describe('crashes and concurrent writers', () => {
     expect(JSON.parse(fs.readFileSync(indexFile, 'utf8')).version).toBe(1);
   });
 
-  it('a run whose writer was killed shows as interrupted, a live one as running', async () => {
+  it('a run whose writer was killed shows as interrupted, a live one (holding the lock) as running', async () => {
     const dir = copyRun(ids[1]!, 'killed-run');
     const runFile = path.join(dir, 'run.json');
     // A real process that marks the run as its own, then dies by SIGKILL.
@@ -154,6 +154,7 @@ describe('crashes and concurrent writers', () => {
       const fs = require('fs'); const f = ${JSON.stringify(runFile)};
       const r = JSON.parse(fs.readFileSync(f, 'utf8'));
       fs.writeFileSync(f, JSON.stringify({ ...r, status: 'running', endedAt: null, pid: process.pid, host: require('os').hostname() }));
+      fs.writeFileSync(require('path').join(require('path').dirname(f), '.lock'), JSON.stringify({ pid: process.pid, host: require('os').hostname(), procStart: null, since: new Date().toISOString(), purpose: 'training', nonce: 'n' }));
       console.log('ready'); setInterval(() => {}, 1000);`]);
     await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
     expect(store.list().runs.find((r) => r.id === 'killed-run')!.status).toBe('running');

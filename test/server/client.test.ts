@@ -38,11 +38,11 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function fakeBrowser(search: string) {
+function fakeBrowser(hash: string, search = '?view=runs') {
   const store = new Map<string, string>();
   const history: { url: string | null } = { url: null };
   return {
-    location: { search, pathname: '/', hash: '#runs' },
+    location: { search, pathname: '/', hash },
     storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) },
     history: { state: null, replaceState: (_s: unknown, _t: string, url: string) => void (history.url = url) },
     replaced: history,
@@ -50,12 +50,18 @@ function fakeBrowser(search: string) {
 }
 
 describe('renderer api client over HTTP', () => {
-  it('takes the token from the URL once, removes it from the address bar, and keeps it for reloads', () => {
-    const b = fakeBrowser('?token=abc123&view=runs');
+  it('takes the token from the URL fragment once, removes it from the address bar, and keeps it for reloads', () => {
+    const b = fakeBrowser('#token=abc123&/runs');
     expect(client.takeToken(b.location, b.storage, b.history)).toBe('abc123');
-    expect(b.replaced.url).toBe('/?view=runs#runs');
-    const reload = { ...b.location, search: '?view=runs' };
+    expect(b.replaced.url).toBe('/?view=runs#/runs');
+    const reload = { ...b.location, hash: '#/runs' };
     expect(client.takeToken(reload, b.storage, b.history)).toBe('abc123');
+    const bare = fakeBrowser('#token=xyz', '');
+    expect(client.takeToken(bare.location, bare.storage, bare.history)).toBe('xyz');
+    expect(bare.replaced.url).toBe('/');
+    // A query is sent to the server (and its logs): it is not a way in any more.
+    const query = fakeBrowser('#/runs', '?token=abc123');
+    expect(client.takeToken(query.location, query.storage, query.history)).toBeNull();
     const fresh = fakeBrowser('');
     expect(client.takeToken(fresh.location, fresh.storage, fresh.history)).toBeNull();
   });

@@ -81,8 +81,8 @@ afterAll(async () => {
 });
 
 describe('server mode: the token', () => {
-  it('is printed in a loopback URL and is long and random', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/);
+  it('is printed in a loopback URL, in the fragment (never sent to a server), and is long and random', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{32}$/);
   });
 
   it('refuses API calls without a token', async () => {
@@ -109,23 +109,18 @@ describe('server mode: the token', () => {
     expect(envelope(r)).toMatchObject({ ok: true, result: { shell: 'server', dataRoot } });
   });
 
-  it('guards the page: 401 without the token, the page and a cookie with it, assets with the cookie', async () => {
-    const none = await raw({ path: '/' });
-    expect(none.status).toBe(401);
-    expect(none.body).toContain('open the URL');
-    const page = await raw({ path: `/?token=${server.token}` });
+  it('serves the static bundle (no secrets in it) without a token, and never sets a cookie', async () => {
+    const page = await raw({ path: '/' });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>SimCLR Workbench</title>');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain(`connect-src 'self' ws://127.0.0.1:${server.port}`);
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
-    const asset = await raw({ path: '/assets/app.js', headers: { cookie: cookie.split(';')[0]! } });
+    const asset = await raw({ path: '/assets/app.js' });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toContain('text/javascript');
-    expect((await raw({ path: '/assets/app.js' })).status).toBe(401);
+    for (const r of [page, asset, await raw({ path: `/?token=${server.token}` })]) expect(r.headers['set-cookie']).toBeUndefined();
   });
 
   it('refuses the event socket without the token', async () => {
@@ -246,7 +241,7 @@ describe('server mode: paths', () => {
 
   it('serves no file outside the renderer folder', async () => {
     for (const p of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fpackage.json']) {
-      const r = await raw({ path: `${p}${p.includes('?') ? '&' : '?'}token=${server.token}` });
+      const r = await raw({ path: p });
       expect(r.status, p).toBe(404);
       expect(r.body).not.toContain('root:');
     }
@@ -279,5 +274,53 @@ describe('server mode: binding', () => {
 
   it('rejects a bad --port', async () => {
     await expect(serveCommand.run(['--port', 'http'])).rejects.toThrow(/not a port number/);
+  });
+});
+
+describe('server mode: the stored token', () => {
+  it('stays the same across restarts for one data root, in a 0600 file, and --new-token replaces it', async () => {
+    const root = tmpDir('sec-token');
+    try {
+      const start = (newToken = false) => startServer({ port: 0, dataRoot: root, rendererDir: renderer, worker, settings: new MemorySettings(), newToken, log: () => {} });
+      const first = await start();
+      const token = first.token;
+      await first.close();
+      const file = path.join(root, 'server-token');
+      expect(fs.readFileSync(file, 'utf8').trim()).toBe(token);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+
+      const second = await start();
+      expect(second.token).toBe(token);
+      expect(second.url).toContain(`#token=${token}`);
+      await second.close();
+
+      fs.chmodSync(file, 0o644); // widened by a copy: narrowed back on the next start
+      const rotated = await start(true);
+      try {
+        expect(rotated.token).not.toBe(token);
+        expect(rotated.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        const call = (t: string) => fetch(`http://127.0.0.1:${rotated.port}/api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: t }, body: '{}' });
+        expect((await call(token)).status).toBe(401); // the old token no longer works
+        expect((await call(rotated.token)).status).toBe(200);
+      } finally {
+        await rotated.close();
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('replaces a malformed token file instead of trusting it', async () => {
+    const root = tmpDir('sec-token-bad');
+    try {
+      fs.writeFileSync(path.join(root, 'server-token'), 'short\n');
+      const s = await startServer({ port: 0, dataRoot: root, rendererDir: renderer, worker, settings: new MemorySettings(), log: () => {} });
+      await s.close();
+      expect(s.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(fs.readFileSync(path.join(root, 'server-token'), 'utf8').trim()).toBe(s.token);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

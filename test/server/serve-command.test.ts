@@ -23,7 +23,7 @@ describe('simclr-workbench serve (bin/simclr-workbench.js over the shipped out/c
     child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
     const deadline = Date.now() + 30_000;
     while (!/token=\S+/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const url = /(http:\/\/127\.0\.0\.1:\d+\/\?token=(\S+))/.exec(out);
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/#token=(\S+))/.exec(out);
     expect(url, out).not.toBeNull();
     const base = new URL(url![1]!);
     const res = await fetch(`${base.origin}/api/jobs.start`, {
@@ -58,7 +58,7 @@ describe('simclr-workbench serve (bin/simclr-workbench.js over the shipped out/c
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      expect(() => openBrowser('http://127.0.0.1:1/?token=x', (l) => lines.push(l))).not.toThrow();
+      expect(() => openBrowser('http://127.0.0.1:1/#token=x', (l) => lines.push(l))).not.toThrow();
     } finally {
       process.env.PATH = path;
     }

@@ -44,6 +44,7 @@ export const serveCommand: Command = {
         'dataset-dir': { type: 'string', multiple: true },
         open: { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
+        'new-token': { type: 'boolean' },
       },
       false,
     );
@@ -58,6 +59,7 @@ export const serveCommand: Command = {
         port,
         host: values.host ?? '127.0.0.1',
         allowRemote: values['allow-remote'] ?? false,
+        newToken: values['new-token'] ?? false,
         dataRoot: path.resolve(values['data-root'] ?? defaultDataRoot()),
         datasetDirs,
         rendererDir: renderer,
@@ -71,7 +73,7 @@ export const serveCommand: Command = {
     }
     if (!fs.existsSync(path.join(renderer, 'index.html'))) console.error(`warning: the UI is not built (${renderer}); the API works, the page will not: run \`npx electron-vite build\``);
     console.log(`SimCLR Workbench is serving at:\n\n    ${server.url}\n`);
-    console.log(`data root ${path.resolve(values['data-root'] ?? defaultDataRoot())}; press Ctrl+C to stop`);
+    console.log(`data root ${path.resolve(values['data-root'] ?? defaultDataRoot())}; the token stays the same across restarts (--new-token replaces it); press Ctrl+C to stop`);
     if (values.open) openBrowser(server.url);
     await new Promise<void>((resolve) => {
       const stop = () => {

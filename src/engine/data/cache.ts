@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DATASET_FORMATS, SPLIT_NAMES, splitStatsSchema, type ImportReport } from '../../shared/dataset.js';
 import type { Dataset, ImageSet, SplitName } from './types.js';
 import { bytesOf } from './util.js';
+import { fsyncDir } from '../fs/atomic.js';
 
 /**
  * The decoded cache: one file per dataset, `<data-root>/datasets/<id>/dataset.bin`.
@@ -127,19 +128,23 @@ export async function writeCache(dataRoot: string, ds: Dataset, info: WriteCache
   const tmp = path.join(dir, `.${CACHE_FILE}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   const fh = await fs.promises.open(tmp, 'w');
   try {
-    await fh.write(head, 0, head.length, 0);
+    await writeAll(fh, head, 0);
     for (const [i, s] of splits.entries()) {
       await writeAll(fh, blocks[2 * i]!, dataStart + s.images.offset);
       await writeAll(fh, blocks[2 * i + 1]!, dataStart + s.labels.offset);
     }
     await fh.truncate(dataStart + at);
     await fh.sync();
+    const size = (await fh.stat()).size;
+    if (size !== dataStart + at) throw new Error(`${size} of ${dataStart + at} bytes on disk after writing`);
     await fh.close();
     fs.renameSync(tmp, file);
+    fsyncDir(dir);
   } catch (err) {
     await fh.close().catch(() => {});
     fs.rmSync(tmp, { force: true });
-    throw new Error(`${file}: could not write the dataset cache (${(err as Error).message}); the previous cache, if any, is unchanged`);
+    const full = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? ': the disk is full; free some space and retry' : '';
+    throw new Error(`dataset cache: could not write ${file} (${(err as Error).message})${full}; the previous cache, if any, is unchanged`);
   }
   return { file, header };
 }
@@ -149,6 +154,7 @@ const CHUNK = 1 << 30;
 async function writeAll(fh: fs.promises.FileHandle, data: Uint8Array, position: number): Promise<void> {
   for (let off = 0; off < data.length; ) {
     const { bytesWritten } = await fh.write(data, off, Math.min(CHUNK, data.length - off), position + off);
+    if (!(bytesWritten > 0)) throw Object.assign(new Error(`only ${off} of ${data.length} bytes could be written`), { code: 'ENOSPC' });
     off += bytesWritten;
   }
 }

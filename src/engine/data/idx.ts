@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Dataset, ImageSet } from './types.js';
@@ -25,16 +26,66 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-/** Decompress when the bytes start with the gzip magic; errors name the file. */
-export function maybeGunzip(buf: Uint8Array, file: string): Uint8Array {
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+function isGzip(buf: Uint8Array): boolean {
+  return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
+function gunzipError(file: string, err: unknown): Error {
+  return new Error(`${file}: gzip data is corrupt or truncated (${(err as Error).message}); download or copy the file again`);
+}
+
+/** The largest IDX payload we accept: half this machine's memory (the set is copied once more on import). */
+export function maxIdxBytes(): number {
+  return Math.min(Math.floor(os.totalmem() / 2), 2 ** 32);
+}
+
+/**
+ * The first `need` decompressed bytes of a gzip file, inflating ever longer
+ * prefixes of it (deflate expands at most ~1032:1, so the output stays small).
+ */
+function gunzipPrefix(buf: Uint8Array, need: number, file: string): Uint8Array {
+  for (let n = 32; ; n *= 2) {
+    let out: Uint8Array;
     try {
-      return zlib.gunzipSync(buf);
+      out = zlib.gunzipSync(buf.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 64 << 20 });
     } catch (err) {
-      throw new Error(`${file}: gzip data is corrupt or truncated (${(err as Error).message}); download or copy the file again`);
+      throw gunzipError(file, err);
     }
+    if (out.length >= need || n >= buf.length) return out;
   }
-  return buf;
+}
+
+/**
+ * Decompress a gzipped IDX file with a limit taken from its own header: the
+ * dimensions say how many bytes the file holds, and inflating stops at the
+ * first byte past them (a 2 MB file must not grow to 2 GiB in memory first).
+ */
+export function gunzipIdx(buf: Uint8Array, file: string): Uint8Array {
+  const magic = gunzipPrefix(buf, 4, file);
+  const nd = magic[3] ?? 0;
+  if (magic.length < 4 || magic[0] !== 0 || magic[1] !== 0 || nd < 1 || nd > 4) return parseIdx(magic, file).data; // parseIdx names the problem
+  const headerBytes = 4 + 4 * nd;
+  const head = gunzipPrefix(buf, headerBytes, file);
+  if (head.length < headerBytes) return parseIdx(head, file).data;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const dims = Array.from({ length: nd }, (_, i) => view.getUint32(4 + 4 * i, false));
+  const declared = dims.reduce((a, b) => a * b, 1);
+  if (declared > maxIdxBytes()) {
+    throw new Error(`${file}: the IDX header declares ${dims.join('x')} = ${declared} bytes, more than this machine can hold (limit ${maxIdxBytes()} bytes); refused`);
+  }
+  try {
+    return zlib.gunzipSync(buf, { maxOutputLength: headerBytes + declared });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`${file}: decompresses to more than the ${headerBytes + declared} bytes its IDX header declares (${dims.join('x')}); refused (a decompression bomb or a damaged file)`);
+    }
+    throw gunzipError(file, err);
+  }
+}
+
+/** Decompress when the bytes start with the gzip magic (limited by the IDX header); errors name the file. */
+export function maybeGunzip(buf: Uint8Array, file: string): Uint8Array {
+  return isGzip(buf) ? gunzipIdx(buf, file) : buf;
 }
 
 /** Parse one IDX file's bytes (already decompressed). */

@@ -8,6 +8,7 @@ import { exportRunArchive, importRunArchive } from './archive.js';
 import { compareRuns, runSeries } from './compare.js';
 import { scanRuns } from './index-file.js';
 import { readMetrics } from './metrics.js';
+import { acquireLock, NOTES_LOCK, RUN_LOCK, RunLocked, withLock } from './lock.js';
 import { checkRunId, runsDir, trashDir } from './paths.js';
 import { evalAccuracies, METRICS_FILE, NOTES_FILE, readAnnotations, readRunRecord, summarizeRun } from './summary.js';
 
@@ -21,12 +22,15 @@ export interface RunDetail {
 }
 
 export interface TrashedRun {
+  /** the trash entry's name: the run id, or the run id plus `.trash-N` when that id was trashed before */
   id: string;
   trashedAt: string;
   summary: RunSummary | null;
 }
 
 const TRASH_NOTE = '.trashed.json';
+/** How long a notes edit waits for another one on the same run (they take milliseconds). */
+const NOTES_WAIT_MS = 15_000;
 
 /** The run history under one data root. Every method reads the directories afresh. */
 export class RunStore {
@@ -87,9 +91,17 @@ export class RunStore {
 
   private annotate(id: string, change: (a: RunAnnotations) => RunAnnotations): RunAnnotations {
     const dir = this.existing(id);
-    const next = runAnnotationsSchema.parse(change(readAnnotations(dir)));
-    writeJsonAtomic(path.join(dir, NOTES_FILE), next);
-    return next;
+    // Read-modify-write under the notes lock: parallel edits queue, none is lost.
+    return withLock(
+      dir,
+      'a notes edit',
+      () => {
+        const next = runAnnotationsSchema.parse(change(readAnnotations(dir)));
+        writeJsonAtomic(path.join(dir, NOTES_FILE), next, { stage: 'run notes' });
+        return next;
+      },
+      { name: NOTES_LOCK, waitMs: NOTES_WAIT_MS },
+    );
   }
 
   rename(id: string, name: string): RunAnnotations {
@@ -110,16 +122,38 @@ export class RunStore {
     return { ...record.config, runName: `${record.name} (retrain)`.slice(0, 80) };
   }
 
-  /** Move a run to the trash. A running run cannot be trashed. */
-  trash(id: string): void {
+  /**
+   * Move a run to the trash. A running run (its lock held) cannot be trashed.
+   * Never deletes: an id already in the trash gets the next free entry name.
+   */
+  trash(id: string): string {
     const dir = this.existing(id);
-    const summary = summarizeRun(dir);
-    if (summary.status === 'running') throw new Error(`run "${id}" is still running; cancel it first`);
-    fs.mkdirSync(this.trashRoot, { recursive: true });
-    const target = path.join(this.trashRoot, id);
-    if (fs.existsSync(target)) fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(dir, target);
-    writeJsonAtomic(path.join(target, TRASH_NOTE), { trashedAt: new Date().toISOString() });
+    let lock;
+    try {
+      lock = acquireLock(dir, 'trash');
+    } catch (err) {
+      if (err instanceof RunLocked) throw new Error(`run "${id}" is still running (${err.holder.purpose}, pid ${err.holder.pid}); cancel it first`);
+      throw err;
+    }
+    let entry: string;
+    try {
+      fs.mkdirSync(this.trashRoot, { recursive: true });
+      entry = id;
+      for (let n = 2; fs.existsSync(path.join(this.trashRoot, entry)); n++) entry = `${id}.trash-${n}`;
+      // The note goes in first, so the entry always says which run it holds.
+      writeJsonAtomic(path.join(dir, TRASH_NOTE), { trashedAt: new Date().toISOString(), runId: id }, { stage: 'trash note' });
+      fs.renameSync(dir, path.join(this.trashRoot, entry));
+    } catch (err) {
+      fs.rmSync(path.join(dir, TRASH_NOTE), { force: true });
+      lock.release();
+      throw err;
+    }
+    fs.rmSync(path.join(this.trashRoot, entry, RUN_LOCK), { force: true });
+    return entry;
+  }
+
+  private trashNote(entry: string): { trashedAt?: string; runId?: string } | null {
+    return readJsonFile(path.join(this.trashRoot, entry, TRASH_NOTE)) as { trashedAt?: string; runId?: string } | null;
   }
 
   listTrash(): TrashedRun[] {
@@ -129,7 +163,7 @@ export class RunStore {
       .filter((n) => !n.startsWith('.'))
       .map((id) => {
         const dir = path.join(this.trashRoot, id);
-        const note = readJsonFile(path.join(dir, TRASH_NOTE)) as { trashedAt?: string } | null;
+        const note = this.trashNote(id);
         let summary: RunSummary | null = null;
         try {
           summary = summarizeRun(dir);
@@ -140,14 +174,25 @@ export class RunStore {
       });
   }
 
-  restore(id: string): void {
-    const from = path.join(this.trashRoot, checkRunId(id));
-    if (!fs.existsSync(from)) throw new Error(`no run "${id}" in the trash (${this.trashRoot})`);
+  /**
+   * Bring back a trash entry, by its entry name or by run id (then the most
+   * recently trashed copy of that run). Returns the run id it has again.
+   */
+  restore(idOrEntry: string): string {
+    checkRunId(idOrEntry);
+    const copies = this.listTrash()
+      .filter((t) => this.trashNote(t.id)?.runId === idOrEntry)
+      .sort((a, b) => (a.trashedAt < b.trashedAt ? 1 : a.trashedAt > b.trashedAt ? -1 : b.id.length - a.id.length));
+    const entry = copies[0]?.id ?? idOrEntry;
+    if (!fs.existsSync(path.join(this.trashRoot, entry))) throw new Error(`no run "${idOrEntry}" in the trash (${this.trashRoot})`);
+    const from = path.join(this.trashRoot, entry);
+    const id = checkRunId(this.trashNote(entry)?.runId ?? entry);
     const to = this.dir(id);
     if (fs.existsSync(to)) throw new Error(`cannot restore "${id}": a run with that id exists again; rename or delete it first`);
     fs.mkdirSync(this.runsRoot, { recursive: true });
-    fs.rmSync(path.join(from, TRASH_NOTE), { force: true });
     fs.renameSync(from, to);
+    fs.rmSync(path.join(to, TRASH_NOTE), { force: true });
+    return id;
   }
 
   /** Delete trashed runs for good. */

@@ -18,6 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { fsyncDir, writeFileAtomic, writeFileSynced } from '../fs/atomic.js';
 
 export const CHECKPOINT_FORMAT = 'simclr-workbench-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -66,30 +67,6 @@ export function checkpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
 }
 
-function fsyncDir(dir: string): void {
-  // Make the rename itself durable where the platform allows it (not on Windows).
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // best effort
-  }
-}
-
-function writeSynced(file: string, data: Uint8Array | string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Write checkpoint `epoch` into `checkpointsDir` and point `latest` at it.
  * Tensors are read (not disposed); returns the final directory.
@@ -133,8 +110,8 @@ export async function writeCheckpoint(
   const tmp = path.join(checkpointsDir, `.tmp-${name}-${process.pid}-${Date.now()}`);
   fs.mkdirSync(tmp);
   try {
-    writeSynced(path.join(tmp, TENSORS_FILE), blob);
-    writeSynced(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + '\n');
+    writeFileSynced(path.join(tmp, TENSORS_FILE), blob, { stage: `checkpoint ${name} tensors` });
+    writeFileSynced(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + '\n', { stage: `checkpoint ${name} manifest` });
     fsyncDir(tmp);
     if (fs.existsSync(final)) {
       // Re-written after a resume from an older checkpoint: move the old one aside first.
@@ -149,10 +126,8 @@ export async function writeCheckpoint(
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  const latestTmp = path.join(checkpointsDir, `.${LATEST_FILE}-${process.pid}.tmp`);
-  writeSynced(latestTmp, name + '\n');
-  fs.renameSync(latestTmp, path.join(checkpointsDir, LATEST_FILE));
   fsyncDir(checkpointsDir);
+  writeFileAtomic(path.join(checkpointsDir, LATEST_FILE), name + '\n', { stage: `checkpoint ${name} pointer` });
   return final;
 }
 
@@ -197,31 +172,25 @@ export function listCheckpoints(checkpointsDir: string): string[] {
 }
 
 /**
- * The newest complete checkpoint directory, or null. Follows `latest` when it
- * names a complete checkpoint, else takes the highest epoch-NNNN found.
+ * The newest complete checkpoint directory, or null: the highest epoch-NNNN
+ * with a manifest, found by scanning. `latest` is only a pointer for people
+ * and older readers; a kill between the checkpoint's rename and the pointer's
+ * leaves it one epoch behind, and following it would redo a finished epoch.
  */
 export function latestCheckpoint(checkpointsDir: string): string | null {
-  try {
-    const name = fs.readFileSync(path.join(checkpointsDir, LATEST_FILE), 'utf8').trim();
-    if (/^epoch-\d{4,}$/.test(name) && fs.existsSync(path.join(checkpointsDir, name, MANIFEST_FILE))) return path.join(checkpointsDir, name);
-  } catch {
-    // fall through to scanning
-  }
   const all = listCheckpoints(checkpointsDir);
   return all.length ? path.join(checkpointsDir, all[all.length - 1]!) : null;
 }
 
 /**
  * The newest checkpoint that reads back whole (manifest and tensor checksums),
- * trying `latest` first and then older ones, with those skipped and why. A
+ * newest first by scan, with those skipped and why. A
  * checkpoint damaged after it was written (a disk error, a copy cut short)
  * must not strand a run whose earlier checkpoints are intact. Null when there
  * is none at all; an error when every one is damaged (never a silent restart).
  */
 export function newestReadableCheckpoint(checkpointsDir: string): { checkpoint: LoadedCheckpoint; skipped: { name: string; reason: string }[] } | null {
-  const latest = latestCheckpoint(checkpointsDir);
-  const older = listCheckpoints(checkpointsDir).reverse();
-  const order = latest ? [path.basename(latest), ...older.filter((n) => n !== path.basename(latest))] : older;
+  const order = listCheckpoints(checkpointsDir).reverse();
   const skipped: { name: string; reason: string }[] = [];
   for (const name of order) {
     try {

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/types.js';
+import { appendFileSynced, cleanStaleTemps, writeFileAtomic } from '../fs/atomic.js';
+import { acquireLock, processAlive, RunLocked, type Lock } from '../runs/lock.js';
 import { parseRunRecord, type MetricRecord, type RunRecord, type RunStatus } from '../../shared/run.js';
 
 export const RUN_JSON = 'run.json';
@@ -26,33 +28,84 @@ function slug(s: string): string {
   );
 }
 
-/** A new, empty run directory under `runsRoot`: <yyyymmdd-hhmmss>-<name>[-n]. */
-export function createRunDir(runsRoot: string, name: string, now = new Date()): string {
-  fs.mkdirSync(runsRoot, { recursive: true });
+function runDirName(now: Date, name: string, n: number): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const base = `${stamp}-${slug(name)}`;
-  for (let n = 0; ; n++) {
-    const dir = path.join(runsRoot, n === 0 ? base : `${base}-${n}`);
-    try {
-      fs.mkdirSync(dir);
-      fs.mkdirSync(path.join(dir, CHECKPOINTS_DIR));
-      return dir;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  return `${stamp}-${slug(name)}${n === 0 ? '' : `-${n}`}`;
+}
+
+/**
+ * A new run directory under `runsRoot`, <yyyymmdd-hhmmss>-<name>[-n], that
+ * appears with its run.json already inside and its lock held: it is built
+ * under a hidden staging name and renamed into place, so a kill at any
+ * moment leaves either no run or one that lists and resumes.
+ */
+export function createRun(runsRoot: string, name: string, build: (id: string) => RunRecord, now = new Date()): { dir: string; record: RunRecord; lock: Lock } {
+  fs.mkdirSync(runsRoot, { recursive: true });
+  removeStaleStaging(runsRoot);
+  const stage = path.join(runsRoot, `.new-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  fs.mkdirSync(stage);
+  const lock = acquireLock(stage, 'training');
+  try {
+    for (let n = 0; ; n++) {
+      const id = runDirName(now, name, n);
+      const dir = path.join(runsRoot, id);
+      if (fs.existsSync(dir)) continue;
+      const record = build(id);
+      parseRunRecord(record); // the writer's own output must satisfy the schema readers use
+      writeFileAtomic(path.join(stage, RUN_JSON), JSON.stringify(record, null, 2) + '\n', { stage: 'run record' });
+      fs.mkdirSync(path.join(stage, CHECKPOINTS_DIR), { recursive: true });
+      try {
+        fs.renameSync(stage, dir); // refused onto a non-empty directory: another run took the name
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') continue;
+        throw err;
+      }
+      return { dir, record, lock: { ...lock, file: path.join(dir, path.basename(lock.file)), release: movedRelease(lock, dir) } };
     }
+  } catch (err) {
+    fs.rmSync(stage, { recursive: true, force: true });
+    throw err;
   }
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+/** The lock moved with its directory: release the file at its new place. */
+function movedRelease(lock: Lock, dir: string): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const file = path.join(dir, path.basename(lock.file));
+    try {
+      if ((JSON.parse(fs.readFileSync(file, 'utf8')) as { nonce?: string }).nonce === lock.info.nonce) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/** Staging directories of createRun calls that were killed before the rename. */
+function removeStaleStaging(runsRoot: string): void {
+  for (const n of fs.readdirSync(runsRoot)) {
+    const m = /^\.new-(\d+)-[0-9a-f]+$/.exec(n);
+    if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(runsRoot, n), { recursive: true, force: true });
   }
-  fs.renameSync(tmp, file);
+}
+
+/**
+ * Take the run's lock to resume it, refusing while another process holds it
+ * (training or resuming the same run, or trashing it), and clear temp files
+ * of writers that were killed.
+ */
+export function lockRunForResume(dir: string): Lock {
+  try {
+    const lock = acquireLock(dir, 'training (resume)');
+    cleanStaleTemps(dir, processAlive);
+    return lock;
+  } catch (err) {
+    if (err instanceof RunLocked) throw new Error(`${dir}: the run is still running or in use (${err.holder.purpose} (pid ${err.holder.pid} on ${err.holder.host}, since ${err.holder.since})); stop it before resuming`);
+    throw err;
+  }
 }
 
 /** Owns run.json and metrics.jsonl of one run while it trains. */
@@ -64,6 +117,8 @@ export class RunWriter {
   constructor(
     readonly dir: string,
     public record: RunRecord,
+    /** the run's lock, released once the final status is written */
+    private readonly lock: Lock | null = null,
   ) {
     this.runJson = path.join(dir, RUN_JSON);
     this.metricsFile = path.join(dir, METRICS_JSONL);
@@ -88,21 +143,55 @@ export class RunWriter {
     } finally {
       fs.closeSync(fd);
     }
-    if (last[0] !== 0x0a) fs.appendFileSync(this.metricsFile, '\n');
+    if (last[0] !== 0x0a) appendFileSynced(this.metricsFile, '\n', { stage: 'metrics' });
   }
 
   update(patch: Partial<RunRecord>): void {
     this.record = { ...this.record, ...patch };
-    writeAtomic(this.runJson, JSON.stringify(this.record, null, 2) + '\n');
+    writeFileAtomic(this.runJson, JSON.stringify(this.record, null, 2) + '\n', { stage: 'run record' });
   }
 
   finish(status: Exclude<RunStatus, 'running'>, error: string | null = null): void {
-    this.update({ status, endedAt: new Date().toISOString(), error });
+    try {
+      this.update({ status, endedAt: new Date().toISOString(), error });
+    } finally {
+      this.lock?.release();
+    }
+  }
+
+  /**
+   * After a resume from the checkpoint at `globalStep`: drop the step, epoch
+   * and kNN records the interrupted attempt wrote past it, so every x value
+   * appears once in the series. The resume line that follows marks the attempt.
+   */
+  dropMetricsAfter(globalStep: number): number {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.metricsFile, 'utf8');
+    } catch {
+      return 0;
+    }
+    const kept: string[] = [];
+    let dropped = 0;
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let rec: { type?: unknown; globalStep?: unknown };
+      try {
+        rec = JSON.parse(line) as typeof rec;
+      } catch {
+        dropped++; // a partial line from the kill
+        continue;
+      }
+      if ((rec.type === 'step' || rec.type === 'epoch' || rec.type === 'knn') && typeof rec.globalStep === 'number' && rec.globalStep > globalStep) dropped++;
+      else kept.push(line);
+    }
+    if (dropped > 0) writeFileAtomic(this.metricsFile, kept.map((l) => l + '\n').join(''), { stage: 'metrics' });
+    return dropped;
   }
 
   metric(rec: MetricRecord): void {
     // One write call per line: readers see whole lines or a partial last one.
-    fs.appendFileSync(this.metricsFile, JSON.stringify(rec) + '\n');
+    appendFileSynced(this.metricsFile, JSON.stringify(rec) + '\n', { stage: 'metrics' });
   }
 }
 

@@ -12,16 +12,16 @@ import { subset } from '../data/types.js';
 import { extractFeatures, knnAccuracy } from '../eval/knn.js';
 import { ntXent } from '../loss/index.js';
 import { createModel, type Model } from '../models/index.js';
-import { processAlive } from '../runs/liveness.js';
 import { defaultDataRoot } from '../runs/paths.js';
 import type { Pipeline } from '../../shared/pipeline.js';
-import { parseRunRecord, type RunRecord } from '../../shared/run.js';
+import type { RunRecord } from '../../shared/run.js';
 import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
 import { newestReadableCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainEvent, TrainResult } from './events.js';
 import { modelConfigOf, modelLabel } from './model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
-import { collectVersions, createRunDir, imageSetsChecksum, readRun, RunWriter } from './run-dir.js';
+import { collectVersions, createRun, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
+import type { Lock } from '../runs/lock.js';
 
 export interface TrainOptions {
   /** a new run: the config (validated here; defaults filled in) */
@@ -97,13 +97,18 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
 
   let cfg: TrainConfig;
   let previous: RunRecord | null = null;
+  // One writer per run directory: held from here until the final status is written.
+  let resumeLock: Lock | null = null;
   if (opts.resume) {
-    previous = readRun(opts.resume);
-    if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
-    if (previous.status === 'running' && previous.host === os.hostname() && previous.pid !== process.pid && processAlive(previous.pid)) {
-      throw new Error(`${opts.resume}: the run is still running (pid ${previous.pid}); stop it before resuming`);
+    resumeLock = lockRunForResume(opts.resume);
+    try {
+      previous = readRun(opts.resume);
+      if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
+      cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
+    } catch (err) {
+      resumeLock.release();
+      throw err;
     }
-    cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
   } else {
     cfg = parseTrainConfig(opts.config);
   }
@@ -130,7 +135,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
   let resumedFrom: string | null = null;
   try {
     if (previous) {
-      writer = new RunWriter(opts.resume!, previous);
+      writer = new RunWriter(opts.resume!, previous, resumeLock);
       removeStaleTemps(writer.checkpointsDir);
       const found = newestReadableCheckpoint(writer.checkpointsDir);
       const ckDir = found ? found.checkpoint.dir : null;
@@ -139,6 +144,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
         restore(found.checkpoint, model, optimizer, state);
         resumedFrom = ckDir;
       }
+      writer.dropMetricsAfter(state.globalStep);
       writer.update({
         status: 'running',
         endedAt: null,
@@ -150,16 +156,15 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
         backend: { ...backend },
         resumes: [...previous.resumes, { checkpoint: ckDir ? path.basename(ckDir) : '(none: from the start)', epoch: state.epoch, at: new Date().toISOString(), pid: process.pid }],
       });
-      writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', time: new Date().toISOString() });
+      writer.metric({ type: 'resume', epoch: state.epoch, globalStep: state.globalStep, checkpoint: ckDir ? path.basename(ckDir) : '', attempt: previous.resumes.length + 2, time: new Date().toISOString() });
     } else {
       const runsRoot = cfg.outDir ?? path.join(cfg.dataRoot ?? defaultDataRoot(), 'runs');
       const name = cfg.runName ?? `${ds.name} ${cfg.model.preset}`;
-      const dir = createRunDir(runsRoot, name);
-      const record: RunRecord = {
+      const created = createRun(runsRoot, name, (id): RunRecord => ({
         format: 'simclr-workbench-run',
         version: 1,
         kind: 'simclr',
-        id: path.basename(dir),
+        id,
         name,
         status: 'running',
         config: cfg,
@@ -191,13 +196,12 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
         globalStep: 0,
         resumes: [],
         error: null,
-      };
-      parseRunRecord(record); // the writer's own output must satisfy the schema readers use
-      writer = new RunWriter(dir, record);
-      writer.update({});
+      }));
+      writer = new RunWriter(created.dir, created.record, created.lock);
     }
   } catch (err) {
     // set-up failed (run directory, checkpoint): nothing trains, free the model
+    resumeLock?.release();
     optimizer.dispose();
     model.dispose();
     throw err;

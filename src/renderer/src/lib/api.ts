@@ -52,18 +52,21 @@ export function createApi(transport: Transport): WorkbenchApi {
 const TOKEN_KEY = 'simclr-workbench-token';
 
 /**
- * The server token: from `?token=` on first load (then removed from the
- * address bar, so it is not left in history or shown over a shoulder), kept
- * for this tab in sessionStorage across reloads.
+ * The server token: from the URL fragment `#token=…` on first load (a
+ * fragment is never sent to any server, and no cookie is ever used: cookies
+ * are not port-scoped and would reach every other server on 127.0.0.1). It is
+ * then removed from the address bar, so it is not left in history or shown
+ * over a shoulder, and kept for this tab in sessionStorage across reloads.
+ * It leaves the page only as the x-workbench-token header (and the event
+ * socket's query, to this server).
  */
 export function takeToken(loc: Location, storage: Storage, history: History): string | null {
-  const params = new URLSearchParams(loc.search);
-  const fromUrl = params.get('token');
+  const m = /^#token=([^&]*)(?:&(.*))?$/.exec(loc.hash);
+  const fromUrl = m ? decodeURIComponent(m[1]!) : '';
   if (fromUrl) {
     storage.setItem(TOKEN_KEY, fromUrl);
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(history.state, '', `${loc.pathname}${rest ? `?${rest}` : ''}${loc.hash}`);
+    const rest = m![2] ? `#${m![2]}` : '';
+    history.replaceState(history.state, '', `${loc.pathname}${loc.search}${rest}`);
     return fromUrl;
   }
   return storage.getItem(TOKEN_KEY);
@@ -252,7 +255,7 @@ export function chooseTransport(win: Window): Transport {
   if (!token) {
     connection.hasToken = false;
     publish({ state: 'refused', nextRetryAt: null });
-    return unavailable('no access token: open the URL printed by `simclr-workbench serve` (it ends in ?token=...)');
+    return unavailable('no access token: open the URL printed by `simclr-workbench serve` (it ends in #token=...)');
   }
   publish({ state: 'connecting', nextRetryAt: null });
   const transport = httpTransport({ base: win.location.origin, token, onStatus: publish });
