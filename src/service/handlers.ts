@@ -201,6 +201,18 @@ export function createHandlers(): HandlerTable {
       if (p.notes !== undefined) annotations = store.setNotes(p.runId, p.notes);
       return annotations;
     }),
+    'runs.evalHistory': handler(req('runs.evalHistory'), async (p, ctx) => {
+      const [store, report, history] = await Promise.all([runStore(ctx), import('../engine/eval/report.js'), import('../engine/eval/history.js')]);
+      store.show(p.runId); // a NotFoundError (404) for an unknown run
+      const dir = store.dir(p.runId);
+      return history.historyWithSelection(dir, report.readEvalReport(dir));
+    }),
+    'runs.evalSelect': handler(req('runs.evalSelect'), async (p, ctx) => {
+      const [store, report, history] = await Promise.all([runStore(ctx), import('../engine/eval/report.js'), import('../engine/eval/history.js')]);
+      store.show(p.runId); // a NotFoundError (404) for an unknown run
+      const dir = store.dir(p.runId);
+      return history.historyWithSelection(dir, report.selectResult(dir, p.entryId));
+    }),
     'runs.clone': handler(req('runs.clone'), async (p, ctx) => {
       const store = await runStore(ctx);
       return store.cloneConfig(p.runId);

@@ -24,6 +24,8 @@ export const API_METHODS = [
   'runs.tag',
   'runs.annotate',
   'runs.clone',
+  'runs.evalHistory',
+  'runs.evalSelect',
   'runs.delete',
   'runs.restore',
   'runs.trash',

@@ -14,6 +14,7 @@ import {
 } from './dataset.js';
 import { atlasIndexSchema, embedOptionsSchema, EMBED_FEATURES, EMBED_METHODS } from './embed.js';
 import { EVAL_PROTOCOLS, evalRecipeFields, evalReportSchema } from './eval.js';
+import { evalHistorySchema } from './eval-history.js';
 import { pipelineSchema } from './pipeline.js';
 import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
@@ -361,6 +362,10 @@ export const apiMethods = {
   'runs.annotate': method(z.object({ runId: RunIdSchema, name: z.string().min(1).max(120).optional(), notes: z.string().max(20_000).optional() }).strict(), runAnnotationsSchema),
   /** the run's config, to start a new run from ("clone to retrain") */
   'runs.clone': method(RunRef, trainConfigSchema),
+  /** every evaluation of a run, and which ones eval.json (the Runs table) shows */
+  'runs.evalHistory': method(RunRef, evalHistorySchema),
+  /** show this history record in eval.json instead of the one there for its protocol */
+  'runs.evalSelect': method(z.object({ runId: RunIdSchema, entryId: z.string().regex(/^[A-Za-z0-9._-]+$/) }).strict(), evalHistorySchema),
   /** move to the trash (restorable) */
   'runs.delete': method(RunRef, z.object({ runId: z.string(), deleted: z.literal(true) })),
   'runs.restore': method(RunRef, runSummarySchema),

@@ -45,8 +45,8 @@ describe('reproduction report', () => {
       result({ protocol: 'pixels', pretrainDataset: null }),
     ];
     const report = saveResults(dir, RUN, results, new Date('2026-02-03T04:05:06Z'));
-    // Written atomically: the file and nothing else (no temp file left behind).
-    expect(fs.readdirSync(dir)).toEqual([EVAL_JSON]);
+    // Written atomically: the file and the history folder, nothing else (no temp file left behind).
+    expect(fs.readdirSync(dir).sort()).toEqual([EVAL_JSON, 'evals']);
     const back = readEvalReport(dir)!;
     expect(back).toEqual(report);
     expect(parseEvalReport(JSON.parse(formatReport(back, 'json')))).toEqual(report);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { pipelinePreset } from '../../src/shared/pipeline';
-import * as edit from '../../src/renderer/src/lib/pipeline-edit';
-import { fitView, insidePolygon, nearestPoint, pointsInBox, pointsInLasso, toScreen } from '../../src/renderer/src/lib/scatter';
+import * as edit from '../../src/renderer/src/views/augment/pipeline-edit';
+import { fitView, insidePolygon, nearestPoint, pointsInBox, pointsInLasso, toScreen } from '../../src/renderer/src/views/embeddings/scatter';
 import { checkForm, configToForm, defaultForm, formToConfig } from '../../src/renderer/src/lib/train-form';
-import { gridWindow, pagesFor, scrollToRow } from '../../src/renderer/src/lib/virtual';
+import { gridWindow, pagesFor, scrollToRow } from '../../src/renderer/src/views/datasets/virtual';
 
 describe('pipeline edits', () => {
   it('move, toggle, set and reset return new pipelines and leave the old one alone', () => {

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { pipelinePreset, type Pipeline } from '../../src/shared/pipeline';
-import PipelineEditor from '../../src/renderer/src/components/PipelineEditor.svelte';
+import PipelineEditor from '../../src/renderer/src/views/augment/PipelineEditor.svelte';
 
 /** Mount the editor the way the designer does: each change replaces the pipeline it shows. */
 function mount(initial: Pipeline) {

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { pipelinePreset, type Pipeline } from '../../src/shared/pipeline';
-import PipelineToolbar from '../../src/renderer/src/components/PipelineToolbar.svelte';
+import PipelineToolbar from '../../src/renderer/src/views/augment/PipelineToolbar.svelte';
 
 function mount() {
   const replaced: Pipeline[] = [];

@@ -1,8 +1,8 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/shared/runs';
-import RunTable from '../../src/renderer/src/components/RunTable.svelte';
-import { EMPTY_FILTER, type RunFilter } from '../../src/renderer/src/lib/run-table';
+import RunTable from '../../src/renderer/src/views/runs/RunTable.svelte';
+import { EMPTY_FILTER, type RunFilter } from '../../src/renderer/src/views/runs/run-table';
 
 function run(id: string, over: Partial<RunSummary>): RunSummary {
   return {

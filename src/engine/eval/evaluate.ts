@@ -250,7 +250,7 @@ function recordResult(ctx: EvalContext, r: Omit<ProtocolResult, 'finishedAt' | '
   };
   ctx.results.push(result);
   if (ctx.opts.save !== false) {
-    saveResults(ctx.runDir, ctx.run, [result]);
+    saveResults(ctx.runDir, ctx.run, [result], undefined, { trainLimit: ctx.opts.trainLimit ?? null, testLimit: ctx.opts.testLimit ?? null });
     appendEvalMetric(ctx.runDir, result);
   }
   ctx.emit({ type: 'done', protocol: r.protocol, result });

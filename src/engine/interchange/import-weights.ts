@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseModelConfig, stemForImageSize, type ModelConfig } from '../../shared/model-config.js';
 import { parsePipeline, pipelinePreset, type Pipeline } from '../../shared/pipeline.js';
-import { parseRunRecord, type MetricRecord, type RunRecord } from '../../shared/run.js';
+import type { MetricRecord, RunRecord } from '../../shared/run.js';
 import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
 import { openDataset } from '../data/open.js';
 import { initialValues } from '../models/init.js';
@@ -18,7 +18,7 @@ import { planModel } from '../models/spec.js';
 import { defaultDataRoot, runsDir } from '../runs/paths.js';
 import { writeCheckpoint } from '../train/checkpoint.js';
 import { modelConfigOf } from '../train/model-config.js';
-import { collectVersions, createRunDir, imageSetsChecksum, RunWriter } from '../train/run-dir.js';
+import { collectVersions, createRun, imageSetsChecksum, RunWriter } from '../train/run-dir.js';
 import { runSplits } from '../train/simclr.js';
 import { inferModelConfig } from './foreign-spec.js';
 import { readSafetensors, type ReadTensor } from './safetensors.js';
@@ -199,15 +199,14 @@ export async function importWeights(file: string, opts: ImportWeightsOptions = {
   const plan = planModel(resolved);
   const now = new Date().toISOString();
   const runsRoot = runsDir(dataRoot);
-  const dir = createRunDir(runsRoot, name);
-  try {
-    const record: RunRecord = {
+  // The run appears as 'running' (its lock held) until its checkpoint is written, then 'completed'.
+  const created = createRun(runsRoot, name, (id): RunRecord => ({
       format: 'simclr-workbench-run',
       version: 1,
       kind: 'simclr',
-      id: path.basename(dir),
+      id,
       name,
-      status: 'completed',
+      status: 'running',
       config: cfg,
       pipeline,
       model: { ...resolved, depth: Number(resolved.arch.replace('resnet', '')), featureDim: plan.encoder.featureDim, imported: abs },
@@ -230,16 +229,17 @@ export async function importWeights(file: string, opts: ImportWeightsOptions = {
       backend: { name: 'import', tfjsVersion: tf.version_core, source: opts.source ?? 'import-weights', device: 'none (weights trained elsewhere)', gpu: false, threads: 0, reason: `imported from ${abs}` },
       versions: collectVersions(),
       startedAt: now,
-      endedAt: now,
+      endedAt: null,
       pid: process.pid,
       host: os.hostname(),
       epochsCompleted: epoch,
       globalStep,
       resumes: [],
       error: null,
-    };
-    parseRunRecord(record);
-    const writer = new RunWriter(dir, record);
+  }));
+  const dir = created.dir;
+  const writer = new RunWriter(dir, created.record, created.lock);
+  try {
     for (const m of opts.metrics ?? []) writer.metric(m);
     const named = plan.params.filter((p) => weights[p.name]).map((p) => ({ name: p.name, tensor: tf.tensor(weights[p.name]!.data, p.shape, 'float32') }));
     try {
@@ -247,9 +247,9 @@ export async function importWeights(file: string, opts: ImportWeightsOptions = {
     } finally {
       tf.dispose(named.map((n) => n.tensor));
     }
-    // run.json last: until it exists the directory is not a run to any reader
-    writer.update({});
+    writer.finish('completed');
   } catch (err) {
+    created.lock.release();
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }

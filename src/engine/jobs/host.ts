@@ -285,7 +285,9 @@ export class JobHost {
       progress: null,
       result: null,
       error: null,
-      runId: null,
+      // Jobs on an existing run (eval, embed, resume) name it from the start, so a failure
+      // before the first progress event is still shown with its run.
+      runId: config && typeof config === 'object' && typeof (config as { runId?: unknown }).runId === 'string' ? (config as { runId: string }).runId : null,
       logTail: [],
     };
     this.jobs.set(id, { info, config, tail: new LogTail(500), conn: null, callId: null, cancelRequested: false });

@@ -72,24 +72,102 @@ export function takeToken(loc: Location, storage: Storage, history: History): st
   return storage.getItem(TOKEN_KEY);
 }
 
+/**
+ * How the page stands with the server (server mode only; the desktop app is
+ * always connected): connected; reconnecting after the event socket dropped;
+ * gone once it has not answered for a while (still retrying, with backoff);
+ * refused when it answers 401, i.e. the token this tab holds is not the
+ * server's any more.
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'gone' | 'refused';
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** when the next attempt is due (ms since epoch), while reconnecting or gone */
+  nextRetryAt: number | null;
+}
+
+/** Backoff between attempts to reach a server that went away. */
+export const RETRY_FIRST_MS = 500;
+export const RETRY_MAX_MS = 8_000;
+/** Unanswered for this long, the server counts as gone rather than blipping. */
+export const GONE_AFTER_MS = 6_000;
+
+export interface HttpTransport extends Transport {
+  /** try to reach the server now instead of waiting for the next backoff step */
+  retryNow(): void;
+}
+
 /** HTTP (POST /api/<method>) for calls, one WebSocket for events, reconnecting with backoff. */
-export function httpTransport(opts: { base: string; token: string; fetch?: typeof fetch; WebSocket?: typeof WebSocket }): Transport {
+export function httpTransport(opts: {
+  base: string;
+  token: string;
+  fetch?: typeof fetch;
+  WebSocket?: typeof WebSocket;
+  onStatus?: (status: ConnectionStatus) => void;
+}): HttpTransport {
   const doFetch = opts.fetch ?? fetch.bind(globalThis);
   const WS = opts.WebSocket ?? WebSocket;
   const listeners = new Set<(event: ApiEvent) => void>();
   let socket: WebSocket | null = null;
-  let retry = 500;
+  let retry = RETRY_FIRST_MS;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let downSince: number | null = null;
+  let state: ConnectionState = 'connecting';
+
+  function setStatus(next: ConnectionState, nextRetryAt: number | null = null) {
+    state = next;
+    opts.onStatus?.({ state: next, nextRetryAt });
+  }
+
+  function markUp() {
+    downSince = null;
+    retry = RETRY_FIRST_MS;
+    if (state !== 'connected') setStatus('connected');
+  }
+
+  /** The socket dropped or a call got no answer: ask again after the next backoff step. */
+  function markDown() {
+    if (state === 'refused' || timer) return;
+    downSince ??= Date.now();
+    const wait = retry;
+    retry = Math.min(retry * 2, RETRY_MAX_MS);
+    setStatus(Date.now() - downSince >= GONE_AFTER_MS ? 'gone' : 'reconnecting', Date.now() + wait);
+    timer = setTimeout(() => {
+      timer = null;
+      void probe();
+    }, wait);
+  }
+
+  function markRefused() {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    setStatus('refused');
+  }
+
+  /** A cheap authenticated call tells "server down" from "token refused" (a refused WebSocket upgrade cannot). */
+  async function probe() {
+    try {
+      const res = await doFetch(new URL('/api/app.info', opts.base).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: opts.token },
+        body: '{}',
+      });
+      if (res.status === 401) return markRefused();
+      connect();
+    } catch {
+      markDown();
+    }
+  }
 
   function connect() {
-    if (socket || listeners.size === 0) return;
+    if (socket || listeners.size === 0 || state === 'refused') return;
     const url = new URL(EVENTS_PATH, opts.base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', opts.token);
     const ws = new WS(url.href);
     socket = ws;
-    ws.onopen = () => {
-      retry = 500;
-    };
+    // The stores watch `connection` and catch up on what happened while the socket was down.
+    ws.onopen = () => markUp();
     ws.onmessage = (m: MessageEvent) => {
       let event: ApiEvent;
       try {
@@ -101,10 +179,7 @@ export function httpTransport(opts: { base: string; token: string; fetch?: typeo
     };
     ws.onclose = () => {
       socket = null;
-      if (listeners.size > 0) {
-        setTimeout(connect, retry);
-        retry = Math.min(retry * 2, 10_000);
-      }
+      if (listeners.size > 0) markDown();
     };
   }
 
@@ -118,8 +193,10 @@ export function httpTransport(opts: { base: string; token: string; fetch?: typeo
           body: JSON.stringify(payload ?? {}),
         });
       } catch (err) {
+        markDown();
         return { ok: false, error: { code: 'internal', message: `the workbench server did not answer (${(err as Error).message}); is \`simclr-workbench serve\` still running?` } };
       }
+      if (res.status === 401) markRefused();
       try {
         return (await res.json()) as ApiEnvelope;
       } catch {
@@ -139,6 +216,13 @@ export function httpTransport(opts: { base: string; token: string; fetch?: typeo
         }
       };
     },
+    retryNow() {
+      if (state === 'refused' || socket) return;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      retry = RETRY_FIRST_MS;
+      void probe();
+    },
   };
 }
 
@@ -150,11 +234,33 @@ function unavailable(message: string): Transport {
   };
 }
 
+/** Listeners for the connection state (the shell's banner), and the way to ask for a retry. */
+export const connection = {
+  listeners: new Set<(status: ConnectionStatus) => void>(),
+  /** the latest status; the desktop app (IPC) is always connected */
+  current: { state: 'connected', nextRetryAt: null } as ConnectionStatus,
+  retryNow: () => {},
+  /** whether the page has a token at all (server mode) */
+  hasToken: true,
+};
+
+function publish(status: ConnectionStatus) {
+  connection.current = status;
+  for (const l of connection.listeners) l(status);
+}
+
 export function chooseTransport(win: Window): Transport {
   if (win.workbench) return win.workbench;
   const token = takeToken(win.location, win.sessionStorage, win.history);
-  if (!token) return unavailable('no access token: open the URL printed by `simclr-workbench serve` (it ends in #token=...)');
-  return httpTransport({ base: win.location.origin, token });
+  if (!token) {
+    connection.hasToken = false;
+    publish({ state: 'refused', nextRetryAt: null });
+    return unavailable('no access token: open the URL printed by `simclr-workbench serve` (it ends in #token=...)');
+  }
+  publish({ state: 'connecting', nextRetryAt: null });
+  const transport = httpTransport({ base: win.location.origin, token, onStatus: publish });
+  connection.retryNow = () => transport.retryNow();
+  return transport;
 }
 
 export const api: WorkbenchApi = createApi(typeof window !== 'undefined' ? chooseTransport(window) : unavailable('no window'));

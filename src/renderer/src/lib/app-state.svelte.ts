@@ -6,7 +6,7 @@
  */
 import type { ApiResponse, BackendInfoDto } from '../../../shared/api';
 import type { DatasetSummary } from '../../../shared/dataset';
-import { pipelinePreset, type Pipeline } from '../../../shared/pipeline';
+import { pipelinePreset, type Pipeline, type PipelinePresetName } from '../../../shared/pipeline';
 import type { Settings } from '../../../shared/settings';
 import type { TrainConfigInput } from '../../../shared/train-config';
 import { api } from './api';
@@ -27,6 +27,12 @@ class AppState {
 
   /** the designer's pipeline; the Train form can train with it */
   pipeline = $state<Pipeline>(pipelinePreset('SimCLR CIFAR'));
+  /** the preset the designer's pipeline started from (null: a file or a draft of unknown origin) */
+  pipelineOrigin = $state<PipelinePresetName | null>('SimCLR CIFAR');
+  /** the pipeline differs from the preset it started from */
+  get pipelineModified(): boolean {
+    return this.pipelineOrigin !== null && JSON.stringify($state.snapshot(this.pipeline)) !== JSON.stringify(pipelinePreset(this.pipelineOrigin));
+  }
 
   /** train-split images the designer previews */
   previewImages = $state<number[]>([0, 1, 2, 3]);

@@ -52,3 +52,23 @@ export function downsample<T>(points: readonly T[], max = 800): T[] {
   out.push(points[points.length - 1]!);
   return out;
 }
+
+/**
+ * A run's points split where x stops increasing: a resumed or retried run
+ * starts counting steps again, and joining its attempts draws a zigzag.
+ * Each attempt becomes its own segment.
+ */
+export function splitAttempts<T extends readonly [number, number]>(points: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  for (const p of points) {
+    const last = current[current.length - 1];
+    if (last && p[0] <= last[0]) {
+      out.push(current);
+      current = [];
+    }
+    current.push(p);
+  }
+  if (current.length) out.push(current);
+  return out;
+}

@@ -1,4 +1,5 @@
 import { ApiCallFailed } from './api';
+import { friendlyProblems, problemCount } from './messages';
 
 /** What an inline error shows: one message, per-field problems, and a process log tail for crashes. */
 export interface ShownError {
@@ -9,7 +10,12 @@ export interface ShownError {
 }
 
 export function toShownError(err: unknown): ShownError {
-  if (err instanceof ApiCallFailed) return { message: err.message, code: err.code, issues: err.issues, logTail: err.logTail };
+  if (err instanceof ApiCallFailed) {
+    const issues = friendlyProblems(err.issues);
+    // The server's message repeats every issue in schema words; the list below says them better.
+    const message = err.code === 'bad_request' && issues.length ? `${problemCount(issues.length)} in what was sent:` : err.message;
+    return { message, code: err.code, issues, logTail: err.logTail };
+  }
   if (err instanceof Error) return { message: err.message, issues: [], logTail: [] };
   return { message: String(err), issues: [], logTail: [] };
 }

@@ -9,6 +9,8 @@
  */
 import { FINISHED_JOB_STATES, type ApiEvent, type JobInfo, type JobProgress } from '../../../shared/api';
 import { api } from './api';
+import { connection } from './connection.svelte';
+import { jobPhase, type JobPhase } from './job-phase';
 
 export interface TrainPoint {
   globalStep: number;
@@ -62,6 +64,31 @@ export function addTrainProgress(h: TrainHistory, p: JobProgress): boolean {
   return false;
 }
 
+/**
+ * Fill a history from a run's metric series (runs.show), keeping the live
+ * points already there: one point per step, in step order. A run resumed
+ * after a crash repeats steps; the later attempt's value wins.
+ */
+export function seedHistory(h: TrainHistory, series: { metric: string; points: [number, number][] }[]): void {
+  const by = (m: string) => series.find((s) => s.metric === m)?.points ?? [];
+  const lr = new Map(by('lr'));
+  const acc = new Map(by('contrastiveAcc'));
+  const ips = new Map(by('imagesPerSec'));
+  const epochOf = new Map(by('epoch'));
+  const steps = new Map<number, TrainPoint>();
+  for (const [x, y] of by('loss')) {
+    steps.set(x, { globalStep: x, epoch: epochOf.get(x) ?? 0, loss: y, lr: lr.get(x) ?? NaN, contrastiveAcc: acc.get(x) ?? NaN, imagesPerSec: ips.get(x) ?? NaN });
+  }
+  for (const p of h.steps) if (!steps.has(p.globalStep)) steps.set(p.globalStep, p);
+  h.steps = [...steps.values()].sort((a, b) => a.globalStep - b.globalStep);
+  const knn = new Map<number, number>(by('knnAccuracy'));
+  for (const [e, a] of h.knn) if (!knn.has(e)) knn.set(e, a);
+  h.knn = [...knn.entries()].sort((a, b) => a[0] - b[0]);
+  const epochs = new Map<number, number>(by('meanLoss'));
+  for (const [e, l] of h.epochs) if (!epochs.has(e)) epochs.set(e, l);
+  h.epochs = [...epochs.entries()].sort((a, b) => a[0] - b[0]);
+}
+
 class JobsState {
   jobs = $state<Record<string, JobInfo>>({});
   version = $state(0);
@@ -70,20 +97,41 @@ class JobsState {
   private histories = new Map<string, TrainHistory>();
   private stop: (() => void) | null = null;
 
+  /** jobs the page asked to cancel that have not ended yet */
+  cancelling = $state<Record<string, true>>({});
+  /** unfinished jobs the server no longer lists (it restarted meanwhile) */
+  lost = $state<Record<string, true>>({});
+
   start(): void {
     if (this.stop) return;
-    this.stop = api.onEvent((e) => this.onEvent(e));
+    const stopEvents = api.onEvent((e) => this.onEvent(e));
+    // Back from a dropped connection: catch up on every job, and note the ones the server forgot.
+    const stopWatch = connection.onChange((from, to) => {
+      if (to === 'connected' && from !== 'connecting') void this.refresh();
+    });
+    this.stop = () => {
+      stopEvents();
+      stopWatch();
+    };
     void this.refresh();
   }
 
   async refresh(): Promise<void> {
     try {
       const { jobs } = await api.call('jobs.list', {});
+      const known = new Set(jobs.map((j) => j.id));
       for (const j of jobs) this.put(j);
+      for (const j of Object.values(this.jobs)) if (!known.has(j.id) && !isFinished(j)) this.lost[j.id] = true;
       this.connected = true;
+      this.version++;
     } catch {
       this.connected = false;
     }
+  }
+
+  /** How a job is shown (see ./job-phase). */
+  phase(job: JobInfo): JobPhase {
+    return jobPhase(job, { cancelRequested: !!this.cancelling[job.id], lost: !!this.lost[job.id] });
   }
 
   /** A copy, so a view holding the previous answer sees the change. */
@@ -108,7 +156,13 @@ class JobsState {
   }
 
   async cancel(jobId: string): Promise<void> {
-    this.put(await api.call('jobs.cancel', { jobId }));
+    this.cancelling[jobId] = true;
+    try {
+      this.put(await api.call('jobs.cancel', { jobId }));
+    } catch (err) {
+      delete this.cancelling[jobId];
+      throw err;
+    }
   }
 
   /** Jobs of some kinds, newest first. */
@@ -122,6 +176,7 @@ class JobsState {
     const before = this.jobs[job.id];
     // Progress events can be newer than a record fetched a moment earlier.
     this.jobs[job.id] = { ...job, progress: job.progress ?? before?.progress ?? null };
+    if (isFinished(job)) delete this.cancelling[job.id];
     if (!this.logs.has(job.id) && job.logTail.length) this.logs.set(job.id, [...job.logTail]);
     this.version++;
   }

@@ -6,10 +6,40 @@ import { api } from './api';
 import { app } from './app-state.svelte';
 import { toShownError } from './errors';
 import { theme } from './theme.svelte';
+import { loadDraft, saveDraft } from './drafts';
+import { pipelineSchema, PIPELINE_PRESET_NAMES, type Pipeline, type PipelinePresetName } from '../../../shared/pipeline';
+
+interface PipelineDraft {
+  pipeline: Pipeline;
+  origin: PipelinePresetName | null;
+}
+
+function isPipelineDraft(v: unknown): v is PipelineDraft {
+  const d = v as Partial<PipelineDraft> | null;
+  return !!d && pipelineSchema.safeParse(d.pipeline).success && (d.origin === null || PIPELINE_PRESET_NAMES.includes(d.origin as PipelinePresetName));
+}
+
+/** The designer's unsaved pipeline, as it was before a reload. */
+function restorePipelineDraft(dataRoot: string) {
+  const draft = loadDraft('pipeline', dataRoot, isPipelineDraft);
+  if (draft) {
+    app.pipeline = draft.pipeline;
+    app.pipelineOrigin = draft.origin;
+  }
+}
+
+/** Keep the designer's pipeline for this data root (called from the shell's effect on every change). */
+export function savePipelineDraft(): void {
+  const root = app.info?.dataRoot;
+  if (root) saveDraft('pipeline', root, { pipeline: app.pipeline, origin: app.pipelineOrigin });
+}
 
 export async function loadBasics(): Promise<void> {
   const [info, settings] = await Promise.allSettled([api.call('app.info', {}), api.call('settings.get', {})]);
-  if (info.status === 'fulfilled') app.info = info.value;
+  if (info.status === 'fulfilled') {
+    app.info = info.value;
+    restorePipelineDraft(info.value.dataRoot);
+  }
   if (settings.status === 'fulfilled') {
     app.settings = settings.value;
     theme.apply(settings.value.theme);

@@ -5,7 +5,8 @@
  * ("optimizer.baseLr") for the inline hints.
  */
 import { PIPELINE_PRESET_NAMES, type Pipeline } from '../../../shared/pipeline';
-import { parseTrainConfig, TrainConfigError, trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../../shared/train-config';
+import { parseTrainConfig, resolveLearningRate, TrainConfigError, trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../../shared/train-config';
+import { friendlyMessage } from './messages';
 
 export const DESIGNER_PIPELINE = 'designer';
 
@@ -79,6 +80,13 @@ export function defaultForm(dataset: string): TrainForm {
   };
 }
 
+/** Whether a stored draft has the form's shape (every field of the defaults, each of the same kind). */
+export function isTrainForm(value: unknown): value is TrainForm {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return Object.entries(defaultForm('')).every(([k, d]) => k in v && (typeof d !== 'string' || typeof v[k] === 'string' || typeof v[k] === 'number' || v[k] === null));
+}
+
 const blank = (s: NumText): boolean => s === null || s === undefined || String(s).trim() === '';
 const num = (s: NumText): number => (blank(s) ? NaN : Number(s));
 const opt = (s: NumText): number | undefined => (blank(s) ? undefined : Number(s));
@@ -145,31 +153,50 @@ export function configToForm(c: TrainConfigInput, fallbackDataset: string): { fo
 
 export interface FormCheck {
   config: TrainConfig | null;
-  /** field path -> problem */
+  /** field path -> problem, as a sentence (blocks the start) */
   issues: Map<string, string>;
+  /** field path -> a value that is allowed but almost surely a mistake (does not block) */
+  warnings: Map<string, string>;
+}
+
+/** Above this peak learning rate (after batch scaling) training diverges in practice. */
+export const ABSURD_PEAK_LR = 100;
+
+/** Values the schema allows that are very likely slips: a huge learning rate, a warmup longer than half the run. */
+export function formWarnings(config: TrainConfig): Map<string, string> {
+  const w = new Map<string, string>();
+  const peak = resolveLearningRate(config);
+  if (peak > ABSURD_PEAK_LR) w.set('optimizer.baseLr', `The peak learning rate after ${config.optimizer.lrScaling} scaling is ${peak.toPrecision(3)}, above ${ABSURD_PEAK_LR}: training will almost surely diverge. Check the base learning rate.`);
+  if (config.optimizer.warmupEpochs > config.epochs / 2) {
+    w.set('optimizer.warmupEpochs', `Warmup (${config.optimizer.warmupEpochs} epochs) is longer than half the run (${config.epochs} epochs): the learning rate spends most of the run climbing.`);
+  }
+  return w;
 }
 
 /** Validate with the shared schema; cross-field rules (warmup vs epochs, limit vs batch) included. */
 export function checkForm(f: TrainForm, designer: Pipeline): FormCheck {
   const raw = formToConfig(f, designer);
   const issues = new Map<string, string>();
+  const warnings = new Map<string, string>();
   const r = trainConfigSchema.safeParse(raw);
   if (!r.success) {
     for (const i of r.error.issues) {
       const path = i.path.map(String).join('.');
-      if (!issues.has(path)) issues.set(path, i.code === 'invalid_type' && String(i.message).includes('NaN') ? 'enter a number' : i.message);
+      if (!issues.has(path)) issues.set(path, friendlyMessage(path, i.message));
     }
-    return { config: null, issues };
+    return { config: null, issues, warnings };
   }
   try {
-    return { config: parseTrainConfig(raw), issues };
+    const config = parseTrainConfig(raw);
+    return { config, issues, warnings: formWarnings(config) };
   } catch (err) {
     if (!(err instanceof TrainConfigError)) throw err;
     for (const line of err.issues) {
       const at = line.indexOf(':');
-      issues.set(line.slice(0, at), line.slice(at + 1).trim());
+      const path = line.slice(0, at);
+      issues.set(path, friendlyMessage(path, line.slice(at + 1).trim()));
     }
-    return { config: null, issues };
+    return { config: null, issues, warnings };
   }
 }
 
