@@ -19,6 +19,7 @@ import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
 import { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema } from './settings.js';
 import { trainConfigSchema } from './train-config.js';
+import { IssueSchema, zodIssues } from './validation.js';
 
 export * from './api-methods.js';
 
@@ -59,7 +60,7 @@ export const ApiErrorSchema = z.object({
   code: ErrorCodeSchema,
   message: z.string(),
   /** validation problems, one per field: path like "dataset.path" */
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  issues: z.array(IssueSchema).optional(),
   /** last lines of the process log, for crashes */
   logTail: z.array(z.string()).optional(),
 });
@@ -409,7 +410,5 @@ export interface WorkbenchApi {
 
 export { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema };
 
-/** "dataset.path: Invalid input" lines from a zod error. */
-export function zodIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(payload)', message: i.message }));
-}
+/** A payload's zod error as issues (the one shape: src/shared/validation.ts). */
+export { zodIssues };

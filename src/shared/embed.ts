@@ -22,6 +22,7 @@
  * Imports nothing from Node or Electron.
  */
 import { z } from 'zod';
+import { ValidationError, zodIssues } from './validation.js';
 
 export const EMBED_METHODS = ['tsne', 'umap'] as const;
 export type EmbedMethod = (typeof EMBED_METHODS)[number];
@@ -163,10 +164,7 @@ export type EmbedOptions = z.output<typeof embedOptionsSchema>;
 
 export function parseEmbedOptions(raw: unknown, source = 'embed options'): EmbedOptions {
   const r = embedOptionsSchema.safeParse(raw);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new Error(`${source}: invalid:\n  ${lines.join('\n  ')}`);
-  }
+  if (!r.success) throw new ValidationError(zodIssues(r.error, '(options)'), 'embed options', source);
   return r.data;
 }
 

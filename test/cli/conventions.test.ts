@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_PREFERENCES } from '../../src/shared/backend.js';
 import { DATA_ROOT_DEFAULT_TEXT } from '../../src/shared/data-root.js';
-import { DEFAULT_WEIGHT_DECAY, OPTIMIZERS } from '../../src/shared/train-config.js';
+import { toApiError } from '../../src/engine/jobs/errors.js';
+import { DEFAULT_WEIGHT_DECAY, OPTIMIZERS, parseTrainConfig } from '../../src/shared/train-config.js';
 import { makeRuns } from '../runs/fixtures.js';
 import { shipped } from '../support/shipped.js';
 
@@ -51,6 +52,25 @@ describe('CLI conventions (built CLI)', () => {
     expect(cli(['datasets', 'downlaod']).err).toMatch(/did you mean download\?/);
     // nothing close: no guess
     expect(cli(['train', '--zzzzzz']).err).not.toMatch(/did you mean/);
+  });
+
+  it('prints validation problems one per line, "path: message", as the API carries them', () => {
+    const r = cli(['train', '--dataset', 'cifar10', '--epochs', '1', '--warmup', '5', '--batch', '64', '--train-limit', '32']);
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n').map((l) => l.trim());
+    expect(lines).toContain('optimizer.warmupEpochs: 5 is longer than epochs (1); lower it or train longer');
+    expect(lines).toContain('trainLimit: 32 images is less than one batch (batchSize 64)');
+    // the same problems, in the same shape, as an API error (what the UI shows beside each field)
+    let thrown: unknown;
+    try {
+      parseTrainConfig({ dataset: 'cifar10', epochs: 1, batchSize: 64, trainLimit: 32, optimizer: { warmupEpochs: 5 } });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(toApiError(thrown).issues).toEqual([
+      { path: 'optimizer.warmupEpochs', message: '5 is longer than epochs (1); lower it or train longer' },
+      { path: 'trainLimit', message: '32 images is less than one batch (batchSize 64)' },
+    ]);
   });
 
   it('numbers are parsed strictly', () => {

@@ -165,10 +165,7 @@ export function checkForm(f: TrainForm, designer: Pipeline): FormCheck {
     return { config: parseTrainConfig(raw), issues };
   } catch (err) {
     if (!(err instanceof TrainConfigError)) throw err;
-    for (const line of err.issues) {
-      const at = line.indexOf(':');
-      issues.set(line.slice(0, at), line.slice(at + 1).trim());
-    }
+    for (const issue of err.issues) issues.set(issue.path, issue.message);
     return { config: null, issues };
   }
 }
