@@ -15,6 +15,7 @@ import {
 import { atlasIndexSchema, embedOptionsSchema, EMBED_FEATURES, EMBED_METHODS } from './embed.js';
 import { EVAL_PROTOCOLS, evalReportSchema } from './eval.js';
 import { pipelineSchema } from './pipeline.js';
+import { JobProgressSchema, type JobProgress } from './progress.js';
 import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
 import { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema } from './settings.js';
@@ -224,21 +225,8 @@ export const JobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed'
 export type JobState = z.infer<typeof JobStateSchema>;
 export const FINISHED_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'crashed'];
 
-/**
- * Progress of a job. The common fields let any UI draw a bar; engine modules
- * add their own (loss, lr, images/s, ...) which pass through unchanged.
- */
-export const JobProgressSchema = z.looseObject({
-  /** 0..1 of the whole job */
-  fraction: z.number().min(0).max(1).optional(),
-  message: z.string().optional(),
-  step: Int.optional(),
-  totalSteps: Int.optional(),
-  epoch: Int.optional(),
-  totalEpochs: Int.optional(),
-  etaSeconds: z.number().optional(),
-});
-export type JobProgress = z.infer<typeof JobProgressSchema>;
+/** Progress of a job: one typed event per job kind (src/shared/progress.ts). */
+export { JobProgressSchema, type JobProgress };
 
 export const JobInfoSchema = z.object({
   id: JobId,

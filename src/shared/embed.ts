@@ -169,13 +169,14 @@ export function parseEmbedOptions(raw: unknown, source = 'embed options'): Embed
 }
 
 /** Progress of an embedding job. */
-export interface EmbedProgress {
-  stage: 'extract' | 'affinities' | 'optimize' | 'atlas' | 'done';
+export const embedProgressSchema = z.object({
+  stage: z.enum(['extract', 'affinities', 'optimize', 'atlas', 'done']),
   /** images or iterations done / total in this stage */
-  done: number;
-  total: number;
+  done: z.number(),
+  total: z.number(),
   /** KL(P || Q) of t-SNE when known */
-  kl?: number;
-  elapsedMs: number;
-  etaMs?: number;
-}
+  kl: z.number().optional(),
+  elapsedMs: z.number(),
+  etaMs: z.number().optional(),
+});
+export type EmbedProgress = z.infer<typeof embedProgressSchema>;
