@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { API_METHODS, type ApiMethod } from './api-methods.js';
 import { BackendNameSchema } from './backend.js';
 import {
-  BUILTIN_DATASET_IDS,
   datasetListEntrySchema,
   datasetRefSchema,
   datasetSummarySchema,
@@ -209,7 +208,6 @@ export const DatasetJobConfigSchema = z
   })
   .strict();
 export type DatasetJobConfig = z.input<typeof DatasetJobConfigSchema>;
-export const DOWNLOADABLE_DATASETS = BUILTIN_DATASET_IDS;
 
 export const JobStartRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), config: trainConfigSchema, label: z.string().max(200).optional() }).strict(),

@@ -99,7 +99,7 @@ export type EvalEvent = z.infer<typeof evalEventSchema>;
 
 const kind = <K extends string>(k: K) => ({ kind: z.literal(k), ...common });
 
-export const trainProgressSchema = z.discriminatedUnion('type', [
+const trainProgressSchema = z.discriminatedUnion('type', [
   trainStart.extend(kind('train')),
   trainStep.extend(kind('train')),
   trainEpoch.extend(kind('train')),
@@ -107,7 +107,7 @@ export const trainProgressSchema = z.discriminatedUnion('type', [
   trainCheckpoint.extend(kind('train')),
   trainEnd.extend(kind('train')),
 ]);
-export const evalProgressSchema = z.discriminatedUnion('type', [
+const evalProgressSchema = z.discriminatedUnion('type', [
   evalData.extend(kind('eval')),
   evalStart.extend(kind('eval')),
   evalFeatures.extend(kind('eval')),
@@ -116,13 +116,13 @@ export const evalProgressSchema = z.discriminatedUnion('type', [
   evalDone.extend(kind('eval')),
 ]);
 /** runId lets the UI match an embedding job to its run */
-export const embedJobProgressSchema = embedProgressSchema.extend({ ...kind('embed'), runId: z.string() });
+const embedJobProgressSchema = embedProgressSchema.extend({ ...kind('embed'), runId: z.string() });
 /** the engine's etaSeconds may be null (unknown); here it is left out instead */
-export const datasetJobProgressSchema = datasetProgressSchema.extend(kind('dataset'));
-export const selftestProgressSchema = z.object({ ...kind('selftest'), step: Int, totalSteps: Int });
+const datasetJobProgressSchema = datasetProgressSchema.extend(kind('dataset'));
+const selftestProgressSchema = z.object({ ...kind('selftest'), step: Int, totalSteps: Int });
 
 export const JobProgressSchema = z.discriminatedUnion('kind', [trainProgressSchema, evalProgressSchema, embedJobProgressSchema, datasetJobProgressSchema, selftestProgressSchema]);
 export type JobProgress = z.infer<typeof JobProgressSchema>;
-export type ProgressKind = JobProgress['kind'];
+type ProgressKind = JobProgress['kind'];
 /** The progress events of one kind: ProgressOf<'train'> is a TrainEvent plus the common fields. */
 export type ProgressOf<K extends ProgressKind> = Extract<JobProgress, { kind: K }>;

@@ -44,7 +44,7 @@ function squaredNorm(x: tf.Tensor): tf.Tensor {
  */
 function larsPrepare(c: LarsConfig, items: { p: OptimizerParam; g: tf.Tensor }[]): { g: tf.Tensor; trust: number }[] {
   const decayed = items.map(({ p, g }) => (!p.bnOrBias && c.weightDecay > 0 ? tf.tidy(() => tf.add(g, tf.mul(p.variable, c.weightDecay))) : g));
-  const adapted = items.map((it, i) => i).filter((i) => !items[i]!.p.bnOrBias);
+  const adapted = items.map((_, i) => i).filter((i) => !items[i]!.p.bnOrBias);
   const sq = adapted.length ? tf.tidy(() => tf.stack(adapted.flatMap((i) => [squaredNorm(items[i]!.p.variable), squaredNorm(decayed[i]!)])).dataSync()) : new Float32Array(0);
   const trust = items.map(() => 1);
   adapted.forEach((i, k) => {
