@@ -59,7 +59,7 @@ export function parse<T extends Options>(command: string, argv: string[], option
 }
 
 /** Whether argv asks for help (before any `--`). */
-export function wantsHelp(argv: readonly string[]): boolean {
+function wantsHelp(argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
@@ -91,7 +91,7 @@ export function parseChoice<T extends string>(command: string, flag: string, tex
   return text as T;
 }
 
-export type CommandRun = (argv: string[]) => Promise<number | void>;
+type CommandRun = (argv: string[]) => Promise<number | void>;
 
 export interface Command {
   /** the help text; for commands with subcommands, the text for `argv` (a subcommand's own when it names one) */

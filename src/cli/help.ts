@@ -7,7 +7,7 @@
 export const choices = (values: readonly (string | number)[]): string => values.join(' | ');
 
 /** One flag row: [flag and value name, description, default (omitted: none shown)]. */
-export type FlagRow = readonly [flag: string, description: string, defaultValue?: unknown];
+type FlagRow = readonly [flag: string, description: string, defaultValue?: unknown];
 
 /** A default as a person writes it: 1e-6 rather than 0.000001, "SimCLR CIFAR" quoted. */
 export function show(value: unknown): string {

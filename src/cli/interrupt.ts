@@ -1,7 +1,7 @@
 import { isAbortError } from '../engine/abort.js';
 
 /** Exit code of a command stopped by Ctrl+C (128 + SIGINT), as shells use. */
-export const INTERRUPTED = 130;
+const INTERRUPTED = 130;
 
 /**
  * Run a long command so that the first Ctrl+C (or SIGTERM) asks it to stop

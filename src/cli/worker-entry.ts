@@ -8,7 +8,7 @@ import type { NodeWorkerEntry } from '../engine/jobs/node-launcher.js';
  * (out/cli/cli.js when built, src/cli/entry.ts from source): an entry
  * point's own URL is fixed, unlike that of whatever chunk holds this code.
  */
-export function workerEntryBeside(cliEntryUrl: string, execArgv: string[] = process.execArgv): NodeWorkerEntry {
+function workerEntryBeside(cliEntryUrl: string, execArgv: string[] = process.execArgv): NodeWorkerEntry {
   const built = fileURLToPath(new URL('./worker.js', cliEntryUrl));
   if (cliEntryUrl.endsWith('.js')) {
     if (!fs.existsSync(built)) throw new Error(`the engine worker ${built} is missing: rebuild with \`npm run build\``);

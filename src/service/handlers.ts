@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, type DatasetProgress } from '../shared/dataset.js';
-import type { EmbedProgress, ProjectionMeta } from '../shared/embed.js';
-import { apiMethods, DatasetJobConfigSchema, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods, type JobProgress } from '../shared/api.js';
+import type { ProjectionMeta } from '../shared/embed.js';
+import { apiMethods, DatasetJobConfigSchema, EmbedConfigSchema, EvalConfigSchema, ResumeConfigSchema, SelftestConfigSchema, type ApiMethod, type ApiMethods } from '../shared/api.js';
 import { trainConfigSchema } from '../shared/train-config.js';
-import type { EvalEvent } from '../engine/eval/evaluate.js';
-import type { TrainEvent } from '../engine/train/events.js';
 import { ApiCallError } from '../engine/jobs/errors.js';
 import { jobMethod } from '../engine/jobs/protocol.js';
 import { handler, type HandlerContext, type HandlerTable } from '../engine/jobs/runner.js';
+import { datasetProgress, embedProgress, evalProgress, trainProgress } from './progress.js';
 import { selftestJob } from './selftest.js';
 
 /**
@@ -34,84 +33,6 @@ async function runStore(ctx: HandlerContext) {
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-/** A training event as job progress: the event's own fields plus the common ones every UI can draw. */
-export function trainProgress(e: TrainEvent): JobProgress {
-  switch (e.type) {
-    case 'start':
-      return { ...e, fraction: (e.startEpoch - 1) / e.epochs, epoch: e.startEpoch, totalEpochs: e.epochs, message: `run ${e.runId}: ${e.epochs} epochs of ${e.stepsPerEpoch} steps` };
-    case 'step': {
-      const done = (e.epoch - 1) * e.stepsPerEpoch + e.step;
-      return {
-        ...e,
-        fraction: done / (e.epochs * e.stepsPerEpoch),
-        totalEpochs: e.epochs,
-        totalSteps: e.stepsPerEpoch,
-        etaSeconds: e.etaSec,
-        message: `epoch ${e.epoch}/${e.epochs}, step ${e.step}/${e.stepsPerEpoch}, loss ${e.loss.toFixed(4)}`,
-      };
-    }
-    case 'epoch':
-      return { ...e, fraction: e.epoch / e.epochs, totalEpochs: e.epochs, message: `epoch ${e.epoch}/${e.epochs} done, mean loss ${e.meanLoss.toFixed(4)}` };
-    case 'knn':
-      return { ...e, message: `kNN accuracy ${(e.accuracy * 100).toFixed(1)}% after epoch ${e.epoch}` };
-    case 'checkpoint':
-      return { ...e, message: `checkpoint after epoch ${e.epoch}` };
-    case 'end':
-      return { ...e, message: `run ${e.status}` };
-  }
-}
-
-/** An evaluation event as job progress. */
-export function evalProgress(e: EvalEvent): JobProgress {
-  switch (e.type) {
-    case 'data':
-      return { ...e, message: `${e.dataset}: ${e.train} train / ${e.test} test images, ${e.numClasses} classes${e.transfer ? ' (transfer)' : ''}` };
-    case 'start':
-      return { ...e, message: `${e.protocol}${e.labelFraction < 1 ? ` (${e.labelFraction * 100}% labels)` : ''}: starting` };
-    case 'features':
-      return { ...e, fraction: e.total ? e.done / e.total : 0, message: `${e.protocol}: ${e.split} features ${e.done}/${e.total}` };
-    case 'linear':
-      return { ...e, message: `${e.protocol}: ${e.stage} l2=${e.l2} (${e.index + 1}/${e.of}), iteration ${e.iteration}` };
-    case 'train':
-      return { ...e, epoch: e.epoch, totalEpochs: e.epochs, step: e.step, totalSteps: e.steps, fraction: ((e.epoch - 1) * e.steps + e.step) / (e.epochs * e.steps), message: `${e.protocol}: epoch ${e.epoch}/${e.epochs}` };
-    case 'done':
-      return { ...e, message: `${e.protocol}: top-1 ${(e.result.metrics.top1 * 100).toFixed(2)}%` };
-  }
-}
-
-const EMBED_STAGES: Record<EmbedProgress['stage'], string> = { extract: 'extracting features', affinities: 'neighbour affinities', optimize: 'optimising the layout', atlas: 'thumbnail atlas', done: 'done' };
-
-/** An embedding event as job progress; runId lets the UI match the job to its run. */
-export function embedProgress(e: EmbedProgress, runId: string): JobProgress {
-  return {
-    ...e,
-    runId,
-    fraction: e.total ? Math.min(1, e.done / e.total) : undefined,
-    ...(e.etaMs !== undefined ? { etaSeconds: e.etaMs / 1000 } : {}),
-    message: `${EMBED_STAGES[e.stage]} ${e.done}/${e.total}${e.kl !== undefined ? `, KL ${e.kl.toFixed(3)}` : ''}`,
-  };
-}
-
-const DATASET_PHASES: Record<DatasetProgress['phase'], string> = { download: 'downloading', verify: 'verifying', extract: 'extracting', read: 'reading', decode: 'decoding', cache: 'caching' };
-
-function mib(n: number): string {
-  return `${(n / (1 << 20)).toFixed(1)} MiB`;
-}
-
-/** A dataset download/import event as job progress: bytes, rate and ETA while downloading. */
-export function datasetProgress(e: DatasetProgress): JobProgress {
-  const bytes = e.phase === 'download' || e.phase === 'verify';
-  const amount = bytes ? `${mib(e.done)}${e.total !== null ? ` of ${mib(e.total)}` : ''}` : `${e.done}${e.total !== null ? `/${e.total}` : ''}`;
-  const rate = e.bytesPerSecond !== undefined ? `, ${mib(e.bytesPerSecond)}/s` : '';
-  const { etaSeconds, ...rest } = e;
-  return {
-    ...rest,
-    fraction: e.total ? Math.min(1, e.done / e.total) : undefined,
-    ...(typeof etaSeconds === 'number' ? { etaSeconds } : {}),
-    message: `${DATASET_PHASES[e.phase]} ${e.file}: ${amount}${rate}`,
-  };
 }
 
 /** A file in a run's embeddings folder; names are checked by the API schema (no separators). */

@@ -43,7 +43,7 @@ export async function selftestJob(config: z.output<typeof SelftestConfigSchema>,
       process.kill(process.pid, 'SIGKILL');
       await new Promise(() => {});
     }
-    ctx.onProgress({ fraction: step / steps, step, totalSteps: steps, message: `step ${step}/${steps}` });
+    ctx.onProgress({ kind: 'selftest', fraction: step / steps, step, totalSteps: steps, message: `step ${step}/${steps}` });
   }
   return { steps };
 }

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { API_METHODS, type ApiMethod } from './api-methods.js';
 import { BackendNameSchema } from './backend.js';
 import {
-  BUILTIN_DATASET_IDS,
   datasetListEntrySchema,
   datasetRefSchema,
   datasetSummarySchema,
@@ -16,10 +15,12 @@ import { atlasIndexSchema, embedOptionsSchema, EMBED_FEATURES, EMBED_METHODS } f
 import { EVAL_PROTOCOLS, evalRecipeFields, evalReportSchema } from './eval.js';
 import { evalHistorySchema } from './eval-history.js';
 import { pipelineSchema } from './pipeline.js';
+import { JobProgressSchema, type JobProgress } from './progress.js';
 import { runRecordSchema } from './run.js';
 import { runAnnotationsSchema, runListQuerySchema, runSummarySchema, type RunComparison } from './runs.js';
 import { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema } from './settings.js';
 import { trainConfigSchema } from './train-config.js';
+import { IssueSchema, zodIssues } from './validation.js';
 
 export * from './api-methods.js';
 
@@ -60,7 +61,7 @@ export const ApiErrorSchema = z.object({
   code: ErrorCodeSchema,
   message: z.string(),
   /** validation problems, one per field: path like "dataset.path" */
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  issues: z.array(IssueSchema).optional(),
   /** last lines of the process log, for crashes */
   logTail: z.array(z.string()).optional(),
 });
@@ -212,7 +213,6 @@ export const DatasetJobConfigSchema = z
   })
   .strict();
 export type DatasetJobConfig = z.input<typeof DatasetJobConfigSchema>;
-export const DOWNLOADABLE_DATASETS = BUILTIN_DATASET_IDS;
 
 export const JobStartRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), config: trainConfigSchema, label: z.string().max(200).optional() }).strict(),
@@ -228,21 +228,8 @@ export const JobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed'
 export type JobState = z.infer<typeof JobStateSchema>;
 export const FINISHED_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'crashed'];
 
-/**
- * Progress of a job. The common fields let any UI draw a bar; engine modules
- * add their own (loss, lr, images/s, ...) which pass through unchanged.
- */
-export const JobProgressSchema = z.looseObject({
-  /** 0..1 of the whole job */
-  fraction: z.number().min(0).max(1).optional(),
-  message: z.string().optional(),
-  step: Int.optional(),
-  totalSteps: Int.optional(),
-  epoch: Int.optional(),
-  totalEpochs: Int.optional(),
-  etaSeconds: z.number().optional(),
-});
-export type JobProgress = z.infer<typeof JobProgressSchema>;
+/** Progress of a job: one typed event per job kind (src/shared/progress.ts). */
+export { JobProgressSchema, type JobProgress };
 
 export const JobInfoSchema = z.object({
   id: JobId,
@@ -418,7 +405,5 @@ export interface WorkbenchApi {
 
 export { BackendPreferenceSchema, SettingsPatchSchema, SettingsSchema };
 
-/** "dataset.path: Invalid input" lines from a zod error. */
-export function zodIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(payload)', message: i.message }));
-}
+/** A payload's zod error as issues (the one shape: src/shared/validation.ts). */
+export { zodIssues };

@@ -22,6 +22,7 @@
  * Imports nothing from Node or Electron.
  */
 import { z } from 'zod';
+import { ValidationError, zodIssues } from './validation.js';
 
 export const EMBED_METHODS = ['tsne', 'umap'] as const;
 export type EmbedMethod = (typeof EMBED_METHODS)[number];
@@ -163,21 +164,19 @@ export type EmbedOptions = z.output<typeof embedOptionsSchema>;
 
 export function parseEmbedOptions(raw: unknown, source = 'embed options'): EmbedOptions {
   const r = embedOptionsSchema.safeParse(raw);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new Error(`${source}: invalid:\n  ${lines.join('\n  ')}`);
-  }
+  if (!r.success) throw new ValidationError(zodIssues(r.error, '(options)'), 'embed options', source);
   return r.data;
 }
 
 /** Progress of an embedding job. */
-export interface EmbedProgress {
-  stage: 'extract' | 'affinities' | 'optimize' | 'atlas' | 'done';
+export const embedProgressSchema = z.object({
+  stage: z.enum(['extract', 'affinities', 'optimize', 'atlas', 'done']),
   /** images or iterations done / total in this stage */
-  done: number;
-  total: number;
+  done: z.number(),
+  total: z.number(),
   /** KL(P || Q) of t-SNE when known */
-  kl?: number;
-  elapsedMs: number;
-  etaMs?: number;
-}
+  kl: z.number().optional(),
+  elapsedMs: z.number(),
+  etaMs: z.number().optional(),
+});
+export type EmbedProgress = z.infer<typeof embedProgressSchema>;

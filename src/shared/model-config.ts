@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issuePath, ValidationError } from './validation.js';
 
 /**
  * Model configuration: a ResNet encoder f(.) -> h, a projection head g(h) -> z
@@ -163,6 +164,5 @@ export function withLegacyModelDefaults(recorded: unknown): unknown {
 export function parseModelConfig(input: unknown, where = 'model'): ModelConfig {
   const r = ModelConfigSchema.safeParse(input);
   if (r.success) return r.data;
-  const msg = r.error.issues.map((i) => `${[where, ...i.path].join('.')}: ${i.message}`).join('; ');
-  throw new Error(`invalid model config: ${msg}`);
+  throw new ValidationError(r.error.issues.map((i) => ({ path: issuePath([where, ...i.path], where), message: i.message })), 'model config');
 }

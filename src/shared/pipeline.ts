@@ -16,6 +16,7 @@
  * Imports nothing from Node or Electron: the renderer validates the designer with it.
  */
 import { z } from 'zod';
+import { ValidationError, zodIssues, type Issue } from './validation.js';
 
 export const PIPELINE_VERSION = 1;
 
@@ -228,38 +229,31 @@ export type Pipeline = z.infer<typeof pipelineSchema>;
 /** What a user may write: every field with a default may be left out. */
 export type PipelineInput = z.input<typeof pipelineSchema>;
 
-/** A pipeline that failed validation; `issues` lists one "field: problem" per line. */
-export class PipelineError extends Error {
-  constructor(
-    readonly issues: string[],
-    source?: string,
-  ) {
-    super(`${source ? `${source}: ` : ''}invalid augmentation pipeline:\n  ${issues.join('\n  ')}`);
+/** A pipeline that failed validation; `issues` says which field and what is wrong. */
+export class PipelineError extends ValidationError {
+  constructor(issues: Issue[], source?: string) {
+    super(issues, 'augmentation pipeline', source);
     this.name = 'PipelineError';
   }
 }
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(pipeline)';
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const where = fieldPath(issue.path);
+/** Messages that name the allowed values; undefined: zod's own message. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
   if (issue.code === 'unrecognized_keys') {
-    return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (${knownFields(issue.path, raw)})`;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (${knownFields(issue.path, raw)})`;
   }
   if (issue.code === 'invalid_union' && issue.path[issue.path.length - 1] === 'op') {
     const got = valueAt(raw, issue.path);
-    return `${where}: ${got === undefined ? 'missing' : `unknown op ${JSON.stringify(got)}`}; use one of ${OP_NAMES.join(', ')}`;
+    return `${got === undefined ? 'missing' : `unknown op ${JSON.stringify(got)}`}; use one of ${OP_NAMES.join(', ')}`;
   }
   if (issue.path.length === 1 && issue.path[0] === 'version') {
     const got = valueAt(raw, issue.path);
     if (typeof got === 'number' && got > PIPELINE_VERSION) {
-      return `version: pipeline version ${got} is newer than this app reads (${PIPELINE_VERSION}); update the app or export the pipeline again as version ${PIPELINE_VERSION}`;
+      return `pipeline version ${got} is newer than this app reads (${PIPELINE_VERSION}); update the app or export the pipeline again as version ${PIPELINE_VERSION}`;
     }
-    return `version: must be ${PIPELINE_VERSION} (got ${JSON.stringify(got)}); add "version": ${PIPELINE_VERSION}`;
+    return `must be ${PIPELINE_VERSION} (got ${JSON.stringify(got)}); add "version": ${PIPELINE_VERSION}`;
   }
-  return `${where}: ${issue.message}`;
+  return undefined;
 }
 
 /** The fields allowed where unknown ones were found, for the error hint. */
@@ -289,7 +283,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 /** Validate a raw pipeline (parsed JSON) and fill in the defaults. */
 export function parsePipeline(raw: unknown, source?: string): Pipeline {
   const r = pipelineSchema.safeParse(raw);
-  if (!r.success) throw new PipelineError(r.error.issues.map((i) => describeIssue(i, raw)), source);
+  if (!r.success) throw new PipelineError(zodIssues(r.error, '(pipeline)', (i) => describeIssue(i, raw)), source);
   return r.data;
 }
 
@@ -360,7 +354,7 @@ export const PIPELINE_PRESETS: Record<PipelinePresetName, Pipeline> = Object.fro
 /** A fresh copy of a preset (callers may edit it), optionally at another output size. */
 export function pipelinePreset(name: PipelinePresetName, overrides: { outputSize?: number } = {}): Pipeline {
   const preset = PIPELINE_PRESETS[name];
-  if (!preset) throw new PipelineError([`preset: unknown preset "${String(name)}"; use one of ${PIPELINE_PRESET_NAMES.join(', ')}`]);
+  if (!preset) throw new PipelineError([{ path: 'preset', message: `unknown preset "${String(name)}"; use one of ${PIPELINE_PRESET_NAMES.join(', ')}` }]);
   const copy = structuredClone(preset);
   return overrides.outputSize === undefined ? copy : parsePipeline({ ...copy, outputSize: overrides.outputSize }, `preset "${name}"`);
 }
@@ -369,7 +363,7 @@ export function pipelinePreset(name: PipelinePresetName, overrides: { outputSize
 export function resolvePipeline(spec: string | Record<string, unknown>, source?: string): Pipeline {
   if (typeof spec === 'string') {
     if ((PIPELINE_PRESET_NAMES as string[]).includes(spec)) return pipelinePreset(spec as PipelinePresetName);
-    throw new PipelineError([`pipeline: unknown preset "${spec}"; use one of ${PIPELINE_PRESET_NAMES.map((n) => `"${n}"`).join(', ')} or a pipeline object`], source);
+    throw new PipelineError([{ path: 'pipeline', message: `unknown preset "${spec}"; use one of ${PIPELINE_PRESET_NAMES.map((n) => `"${n}"`).join(', ')} or a pipeline object` }], source);
   }
   return parsePipeline(spec, source);
 }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { BACKEND_PREFERENCES } from './backend.js';
 import { datasetRefSchema } from './dataset.js';
 import { CONV_PADDINGS, DEFAULT_MODEL_PRESET, LEGACY_MODEL_DEFAULTS, MODEL_PRESET_NAMES } from './model-config.js';
+import { ValidationError, zodIssues, type Issue } from './validation.js';
 
 export const OPTIMIZERS = ['lars', 'sgd', 'adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -147,40 +148,28 @@ export const trainConfigSchema = z
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 
-/** A config that failed validation; `issues` lists one "field: problem" per line. */
-export class TrainConfigError extends Error {
-  constructor(
-    readonly issues: string[],
-    source?: string,
-  ) {
-    super(`${source ? `${source}: ` : ''}invalid training config:\n  ${issues.join('\n  ')}`);
+/** A config that failed validation; `issues` says which field and what is wrong. */
+export class TrainConfigError extends ValidationError {
+  constructor(issues: Issue[], source?: string) {
+    super(issues, 'training config', source);
     this.name = 'TrainConfigError';
   }
 }
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(config)';
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const where = issue.path.length ? `${fieldPath(issue.path)}: ` : '';
-    return `${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see the train config reference)`;
-  }
-  return `${fieldPath(issue.path)}: ${issue.message}`;
-}
+const describeIssue = (issue: z.core.$ZodIssue): string | undefined =>
+  issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see train --help)` : undefined;
 
 /** Validate a raw config (parsed JSON, flags) and fill in the defaults. */
 export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
-  if (!r.success) throw new TrainConfigError(r.error.issues.map(describeIssue), source);
+  if (!r.success) throw new TrainConfigError(zodIssues(r.error, '(config)', describeIssue), source);
   const cfg = r.data;
   // Resolve the optimiser defaults that depend on other fields, so run.json records the values used.
   cfg.optimizer.baseLr ??= defaultBaseLr(cfg.optimizer.name, cfg.optimizer.lrScaling);
   cfg.optimizer.weightDecay ??= DEFAULT_WEIGHT_DECAY[cfg.optimizer.name];
-  const problems: string[] = [];
-  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push(`optimizer.warmupEpochs: ${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer`);
-  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push(`trainLimit: ${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})`);
+  const problems: Issue[] = [];
+  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push({ path: 'optimizer.warmupEpochs', message: `${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer` });
+  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push({ path: 'trainLimit', message: `${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})` });
   if (problems.length) throw new TrainConfigError(problems, source);
   return cfg;
 }

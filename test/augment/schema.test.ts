@@ -13,14 +13,16 @@ import {
   pipelinePreset,
   resolvePipeline,
 } from '../../src/shared/pipeline.js';
+import { formatIssues } from '../../src/shared/validation.js';
 
 function issuesOf(raw: unknown): string[] {
+  // one "path: message" line per problem, as the CLI prints them
   try {
     parsePipeline(raw, 'my.json');
   } catch (err) {
     expect(err).toBeInstanceOf(PipelineError);
     expect((err as Error).message).toMatch(/^my\.json: invalid augmentation pipeline:/);
-    return (err as PipelineError).issues;
+    return formatIssues((err as PipelineError).issues);
   }
   throw new Error('expected the pipeline to be refused');
 }
@@ -77,14 +79,14 @@ describe('pipeline schema', () => {
     });
     const at = (field: string) => issues.find((i) => i.startsWith(`${field}: `));
     expect(at('outputSize')).toMatch(/>=\s*8/);
-    expect(at('normalize.std[1]')).toBeDefined();
-    expect(at('ops[0].p')).toMatch(/<=\s*1/);
-    expect(at('ops[1].params.hue')).toMatch(/<=\s*0\.5/);
-    expect(at('ops[2].params.scale')).toMatch(/low <= high/);
-    expect(at('ops[3].params.sigma')).toMatch(/tuple|array/i);
-    expect(at('ops[4].params.degrees')).toBeDefined();
-    expect(at('ops[5].params')).toBe('ops[5].params: unknown field "colour" (cutout takes size, fill)');
-    expect(at('ops[6].op')).toMatch(/unknown op "zoom"; use one of randomResizedCrop, centerCrop/);
+    expect(at('normalize.std.1')).toBeDefined();
+    expect(at('ops.0.p')).toMatch(/<=\s*1/);
+    expect(at('ops.1.params.hue')).toMatch(/<=\s*0\.5/);
+    expect(at('ops.2.params.scale')).toMatch(/low <= high/);
+    expect(at('ops.3.params.sigma')).toMatch(/tuple|array/i);
+    expect(at('ops.4.params.degrees')).toBeDefined();
+    expect(at('ops.5.params')).toBe('ops.5.params: unknown field "colour" (cutout takes size, fill)');
+    expect(at('ops.6.op')).toMatch(/unknown op "zoom"; use one of randomResizedCrop, centerCrop/);
   });
 
   it('explains a missing or newer version', () => {
@@ -112,7 +114,7 @@ describe('loadPipeline', () => {
 
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ version: 1, ops: [{ op: 'solarize', params: { threshold: 2 } }] }));
-    expect(() => loadPipeline(bad)).toThrow(`${bad}: invalid augmentation pipeline:\n  ops[0].params.threshold:`);
+    expect(() => loadPipeline(bad)).toThrow(`${bad}: invalid augmentation pipeline:\n  ops.0.params.threshold:`);
     const broken = path.join(dir, 'broken.json');
     fs.writeFileSync(broken, '{"version": 1,');
     expect(() => loadPipeline(broken)).toThrow(`${broken}: not valid JSON`);

@@ -1,10 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Command } from '../../src/cli/args.js';
+import { datasetsCommand } from '../../src/cli/commands/datasets.js';
+import { runsCommand } from '../../src/cli/commands/runs.js';
 import { BACKEND_PREFERENCES } from '../../src/shared/backend.js';
 import { DATA_ROOT_DEFAULT_TEXT } from '../../src/shared/data-root.js';
-import { DEFAULT_WEIGHT_DECAY, OPTIMIZERS } from '../../src/shared/train-config.js';
+import { toApiError } from '../../src/engine/jobs/errors.js';
+import { DEFAULT_WEIGHT_DECAY, OPTIMIZERS, parseTrainConfig } from '../../src/shared/train-config.js';
 import { makeRuns } from '../runs/fixtures.js';
 import { shipped } from '../support/shipped.js';
 
@@ -16,19 +20,33 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
 };
 
 describe('CLI conventions (built CLI)', () => {
-  it('every command and subcommand answers --help on stdout with exit 0', () => {
-    const asks = [
-      ['backend'], ['serve'], ['train'], ['eval'], ['embed'],
-      ['datasets'], ...['list', 'import', 'download', 'info', 'verify'].map((s) => ['datasets', s]),
-      ['runs'], ...['list', 'show', 'compare', 'tag', 'rename', 'notes', 'rm', 'restore', 'trash', 'export', 'import'].map((s) => ['runs', s]),
-    ];
-    for (const ask of asks) {
-      const r = cli([...ask, '--help']);
-      expect(r.code, `${ask.join(' ')} --help: ${r.err}`).toBe(0);
-      expect(r.out, ask.join(' ')).toMatch(new RegExp(`^usage: simclr-workbench ${ask.join(' ')}`));
-      expect(r.err, ask.join(' ')).toBe('');
+  it('every command and subcommand answers --help on stdout with exit 0', async () => {
+    for (const command of ['backend', 'serve', 'train', 'eval', 'embed', 'datasets', 'runs']) {
+      const r = cli([command, '--help']);
+      expect(r.code, `${command} --help: ${r.err}`).toBe(0);
+      expect(r.out, command).toMatch(new RegExp(`^usage: simclr-workbench ${command}`));
+      expect(r.err, command).toBe('');
     }
     expect(cli(['help', 'train']).out).toMatch(/^usage: simclr-workbench train/);
+    expect(cli(['runs', 'show', '-h']).out).toMatch(/^usage: simclr-workbench runs show ID/);
+    // every subcommand (in process: the same modules, without a process start each)
+    const subs: [Command, string, string[]][] = [
+      [datasetsCommand, 'datasets', ['list', 'import', 'download', 'info', 'verify']],
+      [runsCommand, 'runs', ['list', 'show', 'compare', 'tag', 'rename', 'notes', 'rm', 'restore', 'trash', 'export', 'import']],
+    ];
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
+    try {
+      for (const [command, name, actions] of subs) {
+        for (const action of actions) {
+          out.length = 0;
+          expect(await command.run([action, '--help']), `${name} ${action} --help`).toBe(0);
+          expect(out.join('\n')).toMatch(new RegExp(`^usage: simclr-workbench ${name} ${action}`));
+        }
+      }
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it("help text shows the schemas' choices and defaults", () => {
@@ -51,6 +69,25 @@ describe('CLI conventions (built CLI)', () => {
     expect(cli(['datasets', 'downlaod']).err).toMatch(/did you mean download\?/);
     // nothing close: no guess
     expect(cli(['train', '--zzzzzz']).err).not.toMatch(/did you mean/);
+  });
+
+  it('prints validation problems one per line, "path: message", as the API carries them', () => {
+    const r = cli(['train', '--dataset', 'cifar10', '--epochs', '1', '--warmup', '5', '--batch', '64', '--train-limit', '32']);
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n').map((l) => l.trim());
+    expect(lines).toContain('optimizer.warmupEpochs: 5 is longer than epochs (1); lower it or train longer');
+    expect(lines).toContain('trainLimit: 32 images is less than one batch (batchSize 64)');
+    // the same problems, in the same shape, as an API error (what the UI shows beside each field)
+    let thrown: unknown;
+    try {
+      parseTrainConfig({ dataset: 'cifar10', epochs: 1, batchSize: 64, trainLimit: 32, optimizer: { warmupEpochs: 5 } });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(toApiError(thrown).issues).toEqual([
+      { path: 'optimizer.warmupEpochs', message: '5 is longer than epochs (1); lower it or train longer' },
+      { path: 'trainLimit', message: '32 images is less than one batch (batchSize 64)' },
+    ]);
   });
 
   it('numbers are parsed strictly', () => {

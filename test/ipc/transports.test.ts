@@ -48,7 +48,7 @@ async function script(client: Client): Promise<{ steps: Step[]; job: JobInfo; jo
   const started = await call('jobs.start', { kind: 'train', config: TINY_TRAIN, label: 'tiny' });
   if (!started.ok) throw new Error(`jobs.start failed: ${JSON.stringify(started.error)}`);
   const jobId = (started.result as JobInfo).id;
-  await client.waitFor((e) => e.type === 'job.progress' && e.jobId === jobId && e.progress.type === 'step', 120_000, 'a training step');
+  await client.waitFor((e) => e.type === 'job.progress' && e.jobId === jobId && e.progress.kind === 'train' && e.progress.type === 'step', 120_000, 'a training step');
   await call('jobs.cancel', { jobId });
   const end = await client.waitFor((e) => e.type === 'job.state' && e.job.id === jobId && e.job.endedAt !== null, 60_000, 'the job to end');
   await call('jobs.status', { jobId });
@@ -182,10 +182,12 @@ describe('the same session over IPC and over HTTP', () => {
     for (const run of [ipcRun, httpRun]) {
       expect(run.job).toMatchObject({ kind: 'train', label: 'tiny', state: 'cancelled', error: { code: 'cancelled' } });
       expect(run.job.runId).toMatch(/api-sequence/);
-      const types = run.jobEvents.filter((e) => e.type === 'job.progress').map((e) => (e as { progress: { type?: string } }).progress.type);
+      // typed per job kind: a train job's progress is train events, told apart by `type`
+      const types = run.jobEvents.flatMap((e) => (e.type === 'job.progress' && e.progress.kind === 'train' ? [e.progress.type] : []));
+      expect(types.length).toBe(run.jobEvents.filter((e) => e.type === 'job.progress').length);
       expect(types[0]).toBe('start');
       expect(types).toContain('step');
-      const states = run.jobEvents.filter((e) => e.type === 'job.state').map((e) => (e as { job: JobInfo }).job.state);
+      const states = run.jobEvents.flatMap((e) => (e.type === 'job.state' ? [e.job.state] : []));
       expect(states[0]).toBe('running');
       expect(states.at(-1)).toBe('cancelled');
       for (const e of run.jobEvents) expect(ApiEventSchema.safeParse(e).success).toBe(true);

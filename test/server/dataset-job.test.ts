@@ -52,7 +52,7 @@ describe('dataset job', () => {
     mirror.stallAfter(64 * 1024, 1); // send 64 KiB, then hold the connection open
     const job = result<JobInfo>(await http.call('jobs.start', { kind: 'dataset', config: { dataset: 'cifar10', mirror: { baseUrl: mirror.url, md5: { [ARCHIVE]: archiveMd5 } } } }));
     expect(job.kind).toBe('dataset');
-    const first = await http.waitFor((e) => e.type === 'job.progress' && e.jobId === job.id && e.progress.phase === 'download', 15_000, 'download progress');
+    const first = await http.waitFor((e) => e.type === 'job.progress' && e.jobId === job.id && e.progress.kind === 'dataset' && e.progress.phase === 'download', 15_000, 'download progress');
     expect(first).toMatchObject({ progress: { file: ARCHIVE, total: fs.statSync(path.join(dirs[0]!, ARCHIVE)).size } });
     result(await http.call('jobs.cancel', { jobId: job.id }));
     expect((await ended(job.id)).state).toBe('cancelled');
@@ -65,11 +65,11 @@ describe('dataset job', () => {
     expect(end.state, JSON.stringify(end.error)).toBe('succeeded');
     expect(end.result).toMatchObject({ datasetId: 'cifar10', summary: { id: 'cifar10' } });
     const progress = http.events.flatMap((e) => (e.type === 'job.progress' && e.jobId === job.id ? [e.progress] : []));
-    const download = progress.filter((p) => p.phase === 'download');
+    const download = progress.filter((p) => p.kind === 'dataset' && p.phase === 'download');
     expect(download.length).toBeGreaterThan(0);
     expect(download.at(-1)).toMatchObject({ done: expect.any(Number), total: expect.any(Number), bytesPerSecond: expect.any(Number), etaSeconds: expect.any(Number), fraction: 1 });
     expect(download.at(-1)!.message).toMatch(/^downloading cifar-10-binary\.tar\.gz: .* MiB of .* MiB, .* MiB\/s$/);
-    expect(progress.some((p) => p.phase === 'extract' || p.phase === 'read')).toBe(true);
+    expect(progress.some((p) => p.kind === 'dataset' && (p.phase === 'extract' || p.phase === 'read'))).toBe(true);
     const opened = result<{ id: string; splits: Array<{ name: string; count: number }> }>(await http.call('datasets.open', { dataset: 'cifar10' }));
     expect(opened.id).toBe('cifar10');
     expect(opened.splits.find((s) => s.name === 'train')?.count).toBe(200);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, resolveLearningRate, TrainConfigError } from '../../src/shared/train-config.js';
+import { formatIssues } from '../../src/shared/validation.js';
 
 function errorOf(raw: unknown): TrainConfigError {
   try {
@@ -35,23 +36,23 @@ describe('training config', () => {
   });
 
   it('names the field in every error', () => {
-    expect(errorOf({ dataset: 'cifar10', epochs: 0 }).issues.join('\n')).toMatch(/^epochs: /m);
-    expect(errorOf({ dataset: 'cifar10', batchSize: 1 }).issues.join('\n')).toMatch(/^batchSize: NT-Xent needs at least 2/m);
-    expect(errorOf({ dataset: 'cifar10', optimizer: { name: 'adam' } }).issues.join('\n')).toMatch(/^optimizer\.name: .*lars.*sgd.*adamw/m);
-    expect(errorOf({ dataset: 'cifar10', model: { preset: 'huge' } }).issues.join('\n')).toMatch(/^model\.preset: .*tiny/m);
-    expect(errorOf({ dataset: 'cifar10', temperature: -1 }).issues.join('\n')).toMatch(/^temperature: /m);
-    expect(errorOf({ dataset: 'cifar10', knn: { k: 2.5 } }).issues.join('\n')).toMatch(/^knn\.k: /m);
+    expect(formatIssues(errorOf({ dataset: 'cifar10', epochs: 0 }).issues).join('\n')).toMatch(/^epochs: /m);
+    expect(formatIssues(errorOf({ dataset: 'cifar10', batchSize: 1 }).issues).join('\n')).toMatch(/^batchSize: NT-Xent needs at least 2/m);
+    expect(formatIssues(errorOf({ dataset: 'cifar10', optimizer: { name: 'adam' } }).issues).join('\n')).toMatch(/^optimizer\.name: .*lars.*sgd.*adamw/m);
+    expect(formatIssues(errorOf({ dataset: 'cifar10', model: { preset: 'huge' } }).issues).join('\n')).toMatch(/^model\.preset: .*tiny/m);
+    expect(formatIssues(errorOf({ dataset: 'cifar10', temperature: -1 }).issues).join('\n')).toMatch(/^temperature: /m);
+    expect(formatIssues(errorOf({ dataset: 'cifar10', knn: { k: 2.5 } }).issues).join('\n')).toMatch(/^knn\.k: /m);
     expect(errorOf({ dataset: 'cifar10', optimizer: { warmupEpochs: 10 }, epochs: 2 }).message).toMatch(/optimizer\.warmupEpochs: 10 is longer than epochs/);
   });
 
   it('refuses unknown fields by name (typos do not pass silently)', () => {
     const e = errorOf({ dataset: 'cifar10', epoch: 3, optimizer: { lr: 1 } });
-    expect(e.issues.join('\n')).toMatch(/unknown field "epoch"/);
-    expect(e.issues.join('\n')).toMatch(/^optimizer: unknown field "lr"/m);
+    expect(formatIssues(e.issues).join('\n')).toMatch(/unknown field "epoch"/);
+    expect(formatIssues(e.issues).join('\n')).toMatch(/^optimizer: unknown field "lr"/m);
     expect(e.message).toMatch(/^my\.json: invalid training config/);
   });
 
   it('requires a dataset', () => {
-    expect(errorOf({}).issues.join('\n')).toMatch(/^dataset: /m);
+    expect(formatIssues(errorOf({}).issues).join('\n')).toMatch(/^dataset: /m);
   });
 });

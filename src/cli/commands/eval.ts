@@ -77,7 +77,7 @@ const OPTIONS = {
 const num = (flag: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}) => parseNumber('eval', flag, v, opts);
 const list = (flag: string, v: string | undefined) => parseNumberList('eval', flag, v);
 
-export function parseProtocols(v: string | undefined): EvalProtocol[] {
+function parseProtocols(v: string | undefined): EvalProtocol[] {
   if (!v) throw new UsageError(`eval: --protocol is required: one or more of ${EVAL_PROTOCOLS.join(', ')}, or all`);
   const out: EvalProtocol[] = [];
   for (const p of v.split(',').map((s) => s.trim().toLowerCase())) {

@@ -9,7 +9,7 @@ import { RemoteBindRefused, startServer } from '../../server/serve.js';
 import { defaultDataRoot } from '../../engine/fs/data-root.js';
 import { workerEntry } from '../worker-entry.js';
 
-export const DEFAULT_PORT = 8765;
+const DEFAULT_PORT = 8765;
 
 
 /** The built renderer: out/renderer beside out/cli (bundled), or the project's out/renderer (from source). */

@@ -106,7 +106,7 @@ function readConfigFile(file: string): Obj {
 }
 
 /** The config from --config and the flags, before validation. */
-export function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, string | boolean>>): Obj {
+function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, string | boolean>>): Obj {
   const s = (k: keyof typeof OPTIONS) => values[k] as string | undefined;
   const cfg: Obj = s('config') ? readConfigFile(s('config')!) : {};
   put(cfg, 'dataset', s('dataset'));
@@ -154,7 +154,7 @@ function bar(done: number, total: number, width: number): string {
 }
 
 /** Renders training events: one redrawn line on a TTY, sparse plain lines otherwise. */
-export class ProgressPrinter {
+class ProgressPrinter {
   private lastPlain = 0;
   private drawn = false;
 

@@ -9,11 +9,6 @@ import type { Box } from './op.js';
 /** ITU-R BT.601 luma weights, as tf.image.rgb_to_grayscale. */
 export const LUMA = [0.2989, 0.587, 0.114] as const;
 
-/** One value per sample as a [n, 1, 1, 1] tensor, broadcastable over NHWC. */
-export function perSample(values: ArrayLike<number>): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from(values), [values.length, 1, 1, 1]);
-}
-
 /** One value per sample as a [n] tensor. */
 export function perSample1d(values: ArrayLike<number>): tf.Tensor1D {
   return tf.tensor1d(Float32Array.from(values));

@@ -73,16 +73,6 @@ export const SOURCES: Record<BuiltinDatasetId, DatasetSource> = {
   },
 };
 
-/** The builtin source whose published file has this MD5, if any. */
-export function sourceByMd5(md5: string): { source: DatasetSource; file: SourceFile } | undefined {
-  for (const source of Object.values(SOURCES)) {
-    if (source.id === 'cifar100-coarse') continue;
-    const file = source.files.find((f) => f.md5 === md5.toLowerCase());
-    if (file) return { source, file };
-  }
-  return undefined;
-}
-
 export { defaultDataRoot } from '../fs/data-root.js';
 
 export function expandHome(p: string): string {

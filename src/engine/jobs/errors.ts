@@ -1,6 +1,7 @@
 import type { ApiError, ErrorCode } from '../../shared/api.js';
 import { isAbortError } from '../abort.js';
 import { NotFoundError } from '../errors.js';
+import { ValidationError } from '../../shared/validation.js';
 
 /** An error that crosses a process or transport boundary as an ApiError. */
 export class ApiCallError extends Error {
@@ -29,6 +30,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiCallError) return err.toJSON();
   if (err instanceof Error) {
     if (err instanceof NotFoundError) return { code: 'not_found', message: err.message };
+    if (err instanceof ValidationError) return { code: 'engine_error', message: err.message, issues: err.issues };
     if (isAbortError(err)) return { code: 'cancelled', message: err.message || 'cancelled' };
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { code: 'not_found', message: err.message };

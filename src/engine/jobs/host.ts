@@ -370,7 +370,7 @@ export class JobHost {
     const { id, result } = conn.call(jobMethod(info.kind), job.config, {
       onProgress: (progress) => {
         info.progress = progress;
-        if (typeof progress.runId === 'string' && !info.runId) info.runId = progress.runId;
+        if ('runId' in progress && !info.runId) info.runId = progress.runId;
         this.emit({ type: 'job.progress', jobId: info.id, progress });
       },
       onLog: (line) => {

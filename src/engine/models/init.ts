@@ -4,6 +4,7 @@
  * Each parameter draws from its own stream, derived from (seed, name): adding a
  * head or reordering creation never changes the encoder's initial weights.
  */
+import { seededRandom } from '../data/util.js';
 
 /** 32-bit FNV-1a of a string, mixed with the seed. */
 function hashSeed(seed: number, name: string): number {
@@ -21,16 +22,9 @@ function hashSeed(seed: number, name: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small, fast 32-bit generator; uniform in [0, 1). */
+/** A uniform [0, 1) stream (mulberry32) of its own for each (seed, variable name). */
 export function uniformStream(seed: number, name: string): () => number {
-  let a = hashSeed(seed, name);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(hashSeed(seed, name));
 }
 
 /** n draws from N(0, std^2) by Box-Muller, both outputs of each pair used. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_WEIGHT_DECAY } from '../../shared/train-config.js';
+import { issuePath, ValidationError } from '../../shared/validation.js';
 
 /** Optimiser settings; defaults follow google-research/simclr (LARS) and PyTorch (SGD, AdamW). */
 
@@ -51,6 +52,8 @@ export type OptimizerKind = OptimizerConfig['kind'];
 export function parseOptimizerConfig(input: unknown, where = 'optimizer'): OptimizerConfig {
   const r = OptimizerConfigSchema.safeParse(input);
   if (r.success) return r.data;
-  const msg = r.error.issues.map((i) => `${[where, ...i.path].join('.')}: ${i.message}`).join('; ');
-  throw new Error(`invalid optimizer config: ${msg} (kind is one of lars, sgd, adamw)`);
+  throw new ValidationError(
+    r.error.issues.map((i) => ({ path: issuePath([where, ...i.path], where), message: i.path[0] === 'kind' ? `${i.message} (kind is one of lars, sgd, adamw)` : i.message })),
+    'optimizer config',
+  );
 }

@@ -38,27 +38,20 @@ export function isFinished(job: Pick<JobInfo, 'state'>): boolean {
 }
 
 /** Add one training progress event to a history (exported for tests). */
-export function addTrainProgress(h: TrainHistory, p: JobProgress): boolean {
-  const e = p as Record<string, unknown>;
-  if (e.type === 'step' && typeof e.globalStep === 'number') {
+export function addTrainProgress(h: TrainHistory, e: JobProgress): boolean {
+  if (e.kind !== 'train') return false;
+  if (e.type === 'step') {
     const last = h.steps[h.steps.length - 1];
     if (last && last.globalStep >= e.globalStep) return false;
-    h.steps.push({
-      globalStep: e.globalStep,
-      epoch: Number(e.epoch),
-      loss: Number(e.loss),
-      lr: Number(e.lr),
-      contrastiveAcc: Number(e.contrastiveAcc),
-      imagesPerSec: Number(e.imagesPerSec),
-    });
+    h.steps.push({ globalStep: e.globalStep, epoch: e.epoch, loss: e.loss, lr: e.lr, contrastiveAcc: e.contrastiveAcc, imagesPerSec: e.imagesPerSec });
     return true;
   }
-  if (e.type === 'knn' && typeof e.accuracy === 'number') {
-    h.knn = [...h.knn.filter(([ep]) => ep !== e.epoch), [Number(e.epoch), e.accuracy]];
+  if (e.type === 'knn') {
+    h.knn = [...h.knn.filter(([ep]) => ep !== e.epoch), [e.epoch, e.accuracy]];
     return true;
   }
-  if (e.type === 'epoch' && typeof e.meanLoss === 'number') {
-    h.epochs.push([Number(e.epoch), e.meanLoss]);
+  if (e.type === 'epoch') {
+    h.epochs.push([e.epoch, e.meanLoss]);
     return true;
   }
   return false;
@@ -186,11 +179,10 @@ class JobsState {
     if (e.type === 'job.state') this.put(e.job);
     else if (e.type === 'job.progress') {
       const job = this.jobs[e.jobId];
-      if (job) this.jobs[e.jobId] = { ...job, progress: e.progress, runId: job.runId ?? (typeof e.progress.runId === 'string' ? e.progress.runId : null) };
+      if (job) this.jobs[e.jobId] = { ...job, progress: e.progress, runId: job.runId ?? ('runId' in e.progress ? e.progress.runId : null) };
       if (job?.kind === 'train' || job?.kind === 'resume' || !job) addTrainProgress(this.history(e.jobId), e.progress);
       // Milestones (not every step) go to the log too, so it reads as the run's story.
-      const type = (e.progress as { type?: unknown }).type;
-      if (e.progress.message && typeof type === 'string' && MILESTONES.has(type)) this.appendLog(e.jobId, e.progress.message);
+      if (e.progress.message && 'type' in e.progress && MILESTONES.has(e.progress.type)) this.appendLog(e.jobId, e.progress.message);
       this.version++;
     } else if (e.type === 'job.log') {
       this.appendLog(e.jobId, e.stream === 'log' ? e.line : `[${e.stream}] ${e.line}`);

@@ -191,11 +191,7 @@ export function checkForm(f: TrainForm, designer: Pipeline): FormCheck {
     return { config, issues, warnings: formWarnings(config) };
   } catch (err) {
     if (!(err instanceof TrainConfigError)) throw err;
-    for (const line of err.issues) {
-      const at = line.indexOf(':');
-      const path = line.slice(0, at);
-      issues.set(path, friendlyMessage(path, line.slice(at + 1).trim()));
-    }
+    for (const issue of err.issues) issues.set(issue.path, friendlyMessage(issue.path, issue.message));
     return { config: null, issues, warnings };
   }
 }
