@@ -7,13 +7,29 @@
  * step (bench/peers/torch_simclr.py), on the same real CIFAR-10 images.
  *
  * Each side is a long-lived worker process that has built its model and
- * answers "run <steps>"; the two are called in alternation (A/B, then B/A...)
- * and the medians of the per-step times are compared. One JSON line per
+ * answers "run <steps>"; the two are called in alternation (A/B, then B/A...),
+ * at least 5 rounds, so only one computes at a time, and the medians of the
+ * per-step times are compared. Fairness (see bench/peers/torch_simclr.py): the
+ * peer runs channels-last, both sides draw the same images per step
+ * (pool[(k*B + i) % P] at step k) with the same augmentation ops, and both get
+ * the same intra-op thread count (TF_NUM_INTRAOP_THREADS / torch.set_num_threads)
+ * and one inter-op thread. The machine's load average is printed with each case:
+ * other processes on the machine make every number noisy. One JSON line per
  * case: {bench, model, batch, backend, imagesPerSec, torchImagesPerSec, ratio,
  * phases (median seconds per step: augment, forwardBackward, optimizer, sync)}.
  *
- *   npx tsx bench/train.ts                         (all cases, about 8-10 minutes on 2 cores)
- *   BENCH_CASES=x0.25 BENCH_ROUNDS=3 npx tsx bench/train.ts
+ *   npx tsx bench/train.ts                         (all cases, about 10-15 minutes on 2 cores)
+ *   BENCH_CASES=x0.25 BENCH_ROUNDS=5 npx tsx bench/train.ts
+ *   BENCH_VENV=/path/to/venv ...                   (a venv with torch instead of bench/.venv)
+ *   BENCH_THREADS=1 ...                            (intra-op threads of both sides; default: all cores)
+ *   BENCH_PROFILE=1 ...                            (add the tfjs step's kernel time by kernel, tf.profile)
+ *
+ * Where the tensorflow step's time goes (BENCH_PROFILE=1, December 2026, 2 cores):
+ * forward + backward is 96-98% of a step (augment 1-10%, optimiser < 2%); of the
+ * kernel time the three conv kernels take 85-91% at x1 (Conv2DBackpropFilter
+ * 32-34%, Conv2DBackpropInput 27-29%, Conv2D 26-28%) and 65-74% at x0.25, where the
+ * batch-norm custom-gradient nodes ("unnamed scope") take 8-10%. PyTorch spends
+ * its time in the same three kernels, so a gap either way is the conv libraries'.
  *
  * Cases: ResNet-18 x1 and x0.25 at batch 256 and 128 on tensorflow; wasm for
  * x0.25 at batch 128 only (single-threaded in Node; the large cases would
@@ -44,7 +60,7 @@ const CASES: Case[] = [
   { width: 0.25, batch: 128, backend: 'tensorflow', steps: 3 },
   { width: 0.25, batch: 128, backend: 'wasm', steps: 1 },
 ];
-const ROUNDS = Number(process.env.BENCH_ROUNDS) || 2;
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS) || 5);
 const POOL = 1024;
 
 // ---------------------------------------------------------------- worker side (tfjs)
@@ -77,12 +93,15 @@ async function worker(args: string[]): Promise<void> {
   const rng = Rng.fromSeed(1);
   const vars = model.trainableVariables();
   let globalStep = 0;
+  let batchNumber = 0;
 
   // The trainer's step (src/engine/train/simclr.ts: prepare + trainStep), split into timed phases.
   // CPU backends execute ops eagerly, so wall time between the calls is the time of each phase.
   const step = async () => {
     const t0 = performance.now();
-    const indices = Array.from({ length: batch }, () => rng.int(POOL));
+    // the same images as the PyTorch peer's step of the same number
+    const k = batchNumber++;
+    const indices = Array.from({ length: batch }, (_, i) => (k * batch + i) % POOL);
     const { view1, view2 } = augmentPair(set, indices, pipeline, rng);
     const views = tf.concat([view1, view2], 0) as import('@tensorflow/tfjs').Tensor4D;
     tf.dispose([view1, view2]);
@@ -110,6 +129,18 @@ async function worker(args: string[]): Promise<void> {
   for await (const line of rl) {
     const [cmd, n] = line.trim().split(/\s+/);
     if (cmd === 'quit' || !cmd) break;
+    if (cmd === 'profile') {
+      // one step under tf.profile: kernel time summed by kernel name (where the time goes)
+      const info = await tf.profile(async () => {
+        await step();
+      });
+      const byKernel = new Map<string, number>();
+      for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+      const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+      const top = [...byKernel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
+      console.log(JSON.stringify({ kernelMs: Number(total.toFixed(1)), top: top.map(([name, ms]) => ({ name, ms: Number(ms.toFixed(1)), share: Number((ms / total).toFixed(3)) })) }));
+      continue;
+    }
     const results = [];
     for (let i = 0; i < Number(n); i++) results.push(await step());
     console.log(JSON.stringify({ stepSeconds: results.map((r) => r.seconds), phases: results.map((r) => r.phases), loss: results.at(-1)!.loss, numTensors: tf.memory().numTensors }));
@@ -150,6 +181,10 @@ class Peer {
     this.child.stdin.write(`run ${steps}\n`);
     return (await this.next()) as unknown as Reply;
   }
+  /** write one command line; the reply is read with next() */
+  send(command: string): void {
+    this.child.stdin.write(`${command}\n`);
+  }
   close(): void {
     this.child.stdin.end('quit\n');
   }
@@ -180,16 +215,17 @@ async function driver(): Promise<void> {
   const python = setup.stdout.trim().split('\n').at(-1)!;
   const poolFile = path.join(os.tmpdir(), `simclr-bench-pool-${process.pid}.bin`);
   writePool(poolFile);
-  const threads = os.availableParallelism();
+  const threads = Number(process.env.BENCH_THREADS) || os.availableParallelism();
+  const pinned = { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: String(threads) };
   try {
     for (const c of cases) {
       const tfjs = new Peer(
         `tfjs-${c.backend}`,
-        spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--worker', '--backend', c.backend, '--width', String(c.width), '--batch', String(c.batch)], { cwd: ROOT }),
+        spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--worker', '--backend', c.backend, '--width', String(c.width), '--batch', String(c.batch)], { cwd: ROOT, env: pinned }),
       );
       const torch = new Peer(
         'torch',
-        spawn(python, [path.join(HERE, 'peers/torch_simclr.py'), '--depth', '18', '--width', String(c.width), '--batch', String(c.batch), '--pool', poolFile, '--threads', String(threads)], { cwd: ROOT }),
+        spawn(python, [path.join(HERE, 'peers/torch_simclr.py'), '--depth', '18', '--width', String(c.width), '--batch', String(c.batch), '--pool', poolFile, '--threads', String(threads)], { cwd: ROOT, env: pinned }),
       );
       try {
         const [tReady, pReady] = await Promise.all([tfjs.next(), torch.next()]);
@@ -212,6 +248,11 @@ async function driver(): Promise<void> {
             collect(peer === tfjs ? phasesA : phasesB, reply);
           }
         }
+        let profile: Record<string, unknown> | undefined;
+        if (process.env.BENCH_PROFILE) {
+          tfjs.send('profile');
+          profile = await tfjs.next();
+        }
         const ips = c.batch / median(a);
         const torchIps = c.batch / median(b);
         const med = (o: Record<string, number[]>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(median(v).toFixed(4))]));
@@ -228,7 +269,9 @@ async function driver(): Promise<void> {
             phases: med(phasesA),
             torchPhases: med(phasesB),
             threads: { tfjs: tReady.threads, torch: pReady.threads },
+            loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
             torch: pReady.torch,
+            ...(profile ? { profile } : {}),
           }),
         );
       } catch (err) {

@@ -7,6 +7,14 @@ projection head over the 2N views (batch norm in training mode), NT-Xent loss,
 backward, LARS update (momentum 0.9, trust coefficient 0.001, weight decay and
 trust ratio skipped for batch-norm parameters and biases).
 
+Fair-comparison rules (bench/train.ts): channels-last memory format (what a
+PyTorch CPU user runs), the workbench's default head (output batch norm), the
+same images per step as the tfjs worker (batch k = pool[(k*B + i) % P]) and
+the same augmentation ops and strengths (SimCLR CIFAR, s = 0.5), the same
+intra-op thread count, one inter-op thread. The colour jitter here applies its
+four steps in a fixed order and shifts hue by a YIQ rotation, both a little
+cheaper than the workbench's random order and HSV hue.
+
 Protocol: started once per model/batch configuration; reads commands from stdin,
 one per line, so bench/train.ts can alternate it with the tfjs measurement
 without paying start-up and model construction each time:
@@ -92,7 +100,10 @@ class SimCLRNet(nn.Module):
                 cin = mid * block.expansion
         self.layers = nn.Sequential(*layers)
         self.feat_dim = cin
-        self.head = nn.Sequential(nn.Linear(cin, cin, bias=False), nn.BatchNorm1d(cin), nn.ReLU(inplace=True), nn.Linear(cin, proj_dim))
+        # the workbench's default head: Linear(no bias)-BN-ReLU-Linear(no bias)-BN(scale only)
+        out_bn = nn.BatchNorm1d(proj_dim)
+        out_bn.bias.requires_grad_(False)
+        self.head = nn.Sequential(nn.Linear(cin, cin, bias=False), nn.BatchNorm1d(cin), nn.ReLU(inplace=True), nn.Linear(cin, proj_dim, bias=False), out_bn)
 
     def forward(self, x):
         h = self.layers(self.stem(x)).mean(dim=(2, 3))
@@ -204,10 +215,14 @@ def main():
     ap.add_argument("--pool", default="", help="raw uint8 NHWC images (size x size x 3 each) to draw batches from")
     args = ap.parse_args()
     if args.threads > 0:
+        # the same intra-op thread count as the tfjs worker (TF_NUM_INTRAOP_THREADS), one inter-op thread each
         torch.set_num_threads(args.threads)
+        torch.set_num_interop_threads(1)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
-    model = SimCLRNet(args.depth, args.width).train()
+    # channels-last (NHWC) is what a user of PyTorch on CPU runs (issue 15's side-by-side run found it
+    # about 25% faster than NCHW on this CPU), and it is the layout the tfjs side computes in
+    model = SimCLRNet(args.depth, args.width).train().to(memory_format=torch.channels_last)
     opt = Lars(model.parameters(), lr=0.075 * math.sqrt(args.batch))
     # Images to draw batches from: the bench's pool file (real CIFAR), else random bytes. Decoding is not timed.
     if args.pool:
@@ -216,11 +231,16 @@ def main():
     else:
         pool = torch.randint(0, 256, (1024, args.size, args.size, 3), dtype=torch.uint8, generator=gen)
 
+    counter = [0]
+
     def step():
         t0 = time.perf_counter()
-        idx = torch.randint(0, pool.shape[0], (args.batch,), generator=gen)
+        # the same images as the tfjs worker's step of the same number: batch k is pool[(k*B + i) % P]
+        k = counter[0]
+        counter[0] += 1
+        idx = (torch.arange(args.batch) + k * args.batch) % pool.shape[0]
         batch = pool[idx]
-        views = torch.cat([augment(batch, gen, args.size), augment(batch, gen, args.size)])
+        views = torch.cat([augment(batch, gen, args.size), augment(batch, gen, args.size)]).contiguous(memory_format=torch.channels_last)
         t1 = time.perf_counter()
         loss = nt_xent(model(views), args.temperature)
         opt.zero_grad()
