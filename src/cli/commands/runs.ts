@@ -3,6 +3,7 @@ import { RUN_STATUSES } from '../../shared/run.js';
 import { RUN_SORT_KEYS, type RunSummary } from '../../shared/runs.js';
 import { defaultDataRoot, RunStore } from '../../engine/runs/index.js';
 import { parse, UsageError, type Command } from '../args.js';
+import { INTERCHANGE_ACTIONS, INTERCHANGE_HELP, runInterchange } from './runs-interchange.js';
 
 const HELP = `usage: simclr-workbench runs <action> [options]   (--data-root DIR, --json on every action)
   list [--status S] [--dataset ID] [--tag T] [--text Q] [--sort KEY] [--asc]
@@ -15,7 +16,8 @@ const HELP = `usage: simclr-workbench runs <action> [options]   (--data-root DIR
   restore ID            bring back from the trash
   trash                 list the trash
   export ID FILE.tar.gz [--all-checkpoints]
-  import FILE.tar.gz`;
+  import FILE.tar.gz
+${INTERCHANGE_HELP}`;
 
 const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | null) => (v === null ? '-' : v.toFixed(4));
@@ -40,6 +42,7 @@ export const runsCommand: Command = {
       console.log(HELP);
       return;
     }
+    if ((INTERCHANGE_ACTIONS as readonly string[]).includes(action)) return runInterchange(action as (typeof INTERCHANGE_ACTIONS)[number], rest);
     const { values, positionals } = parse(`runs ${action}`, rest, {
       'data-root': { type: 'string' },
       json: { type: 'boolean' },
