@@ -233,6 +233,14 @@ export function createHandlers(): HandlerTable {
       });
     }),
     'runs.trash': handler(req('runs.trash'), async (_p, ctx) => ({ runs: (await runStore(ctx)).listTrash() })),
+    'runs.exportWeights': handler(req('runs.exportWeights'), async (p, ctx) => {
+      const [store, { exportWeights }] = await Promise.all([runStore(ctx), import('../engine/interchange/export-weights.js')]);
+      return runOp(() => {
+        const dir = store.show(p.runId).summary && store.dir(p.runId); // show: "no run" (404) for an unknown id
+        const r = exportWeights(dir, { projection: p.projection });
+        return { file: r.file, sidecar: r.sidecar, tensors: r.tensors, bytes: r.bytes, warnings: r.warnings };
+      });
+    }),
 
     'embeddings.list': handler(req('embeddings.list'), async (p, ctx) => {
       const [embed, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);
