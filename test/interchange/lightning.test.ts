@@ -111,6 +111,13 @@ votes = torch.zeros(len(fte), 10).scatter_add_(1, ytr[idx], torch.exp((sim - sim
 print(json.dumps({"top1": float((votes.argmax(1) == yte).float().mean())}))
 `;
     const py = JSON.parse(execFileSync(peer.python!, ['-c', script, TEMPLATE_DIR, file, file.replace('.safetensors', '.json'), CIFAR10_DIR], { encoding: 'utf8', timeout: 180_000 })) as { top1: number };
+    // the run's own recipe exports too (by id), carrying its id and settings
+    const fromRun = path.join(tmp, 'from-run');
+    cli(['runs', 'export-recipe', runId, '--target', 'lightning', '--out', fromRun]);
+    const yaml = fs.readFileSync(path.join(fromRun, 'config.yaml'), 'utf8');
+    expect(yaml).toContain(`id: "${runId}"`);
+    expect(yaml).toMatch(/train:\n  epochs: 2\n  batchSize: 64\n/);
+    expect(yaml).toMatch(/weightDecay: 1\.0e-6|weightDecay: 0\.000001/);
     console.log(`kNN top-1: eval --protocol knn ${(ours * 100).toFixed(2)}%, PyTorch ${(py.top1 * 100).toFixed(2)}%`);
     expect(ours).toBeGreaterThan(0.15);
     expect(Math.abs(py.top1 - ours)).toBeLessThanOrEqual(0.002);
