@@ -10,7 +10,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const number = (v: number) => String(v).replace(/^(-?\d+)e/, '$1.0e');
 const scalar = (v: Json): string => (v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? number(v) : String(v));
 const isScalar = (v: Json) => v === null || typeof v !== 'object';
-const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : JSON.stringify(k));
+/** Plain keys, quoted where YAML 1.1 would read them as something else (on/off/yes/no are booleans). */
+const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !/^(y|n|yes|no|on|off|true|false|null)$/i.test(k) ? k : JSON.stringify(k));
 
 function lines(v: Json, indent: string): string[] {
   if (Array.isArray(v)) {
