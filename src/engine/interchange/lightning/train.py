@@ -18,6 +18,7 @@ import os
 import lightning as L
 import torch
 import yaml
+from safetensors.torch import load_file
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 
@@ -138,6 +139,7 @@ def main():
     ap.add_argument("--max-steps", type=int, default=-1, help="stop after this many optimiser steps (smoke tests)")
     ap.add_argument("--accelerator", default="auto", help="cpu | gpu | auto")
     ap.add_argument("--resume", help="a Lightning checkpoint to continue from")
+    ap.add_argument("--init", help="start from these weights (.safetensors in the app's export format, e.g. `runs export-weights --projection`)")
     args = ap.parse_args()
     with open(args.config) as f:
         config = yaml.safe_load(f)
@@ -150,6 +152,8 @@ def main():
     distributed = devices * nodes > 1
     strategy = L.pytorch.strategies.DDPStrategy(process_group_backend="nccl" if accelerator == "gpu" else "gloo") if distributed else "auto"
     module = SimCLR(config, images)
+    if args.init:
+        module.model.load_export_state(load_file(args.init))
     os.makedirs(args.out, exist_ok=True)
     trainer = L.Trainer(
         accelerator=accelerator,
