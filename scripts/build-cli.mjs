@@ -2,6 +2,7 @@
 // Bundle the CLI (src/cli/entry.ts -> out/cli/cli.js) and the engine worker it
 // forks (src/cli/worker.ts -> out/cli/worker.js) as two entry points. Packages
 // stay external: tfjs-node and sharp are native and load from node_modules.
+import fs from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
@@ -17,3 +18,8 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// The Lightning project template (plain .py files) that `runs export-recipe` copies,
+// beside the bundle where src/engine/interchange/export-recipe.ts looks for it.
+fs.rmSync('out/cli/lightning', { recursive: true, force: true });
+fs.cpSync('src/engine/interchange/lightning', 'out/cli/lightning', { recursive: true, filter: (p) => !p.includes('__pycache__') });

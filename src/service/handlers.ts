@@ -149,6 +149,12 @@ export function createHandlers(): HandlerTable {
       return store.show(p.runId).summary;
     }),
     'runs.trash': handler(req('runs.trash'), async (_p, ctx) => ({ runs: (await runStore(ctx)).listTrash() })),
+    'runs.exportWeights': handler(req('runs.exportWeights'), async (p, ctx) => {
+      const [store, { exportWeights }] = await Promise.all([runStore(ctx), import('../engine/interchange/export-weights.js')]);
+      store.show(p.runId); // a NotFoundError (404) for an unknown run
+      const r = exportWeights(store.dir(p.runId), { projection: p.projection });
+      return { file: r.file, sidecar: r.sidecar, tensors: r.tensors, bytes: r.bytes, warnings: r.warnings };
+    }),
 
     'embeddings.list': handler(req('embeddings.list'), async (p, ctx) => {
       const [embed, store] = await Promise.all([import('../engine/embed/index.js'), runStore(ctx)]);

@@ -29,6 +29,7 @@ export const API_METHODS = [
   'runs.delete',
   'runs.restore',
   'runs.trash',
+  'runs.exportWeights',
   'embeddings.list',
   'embeddings.get',
   'embeddings.atlas',

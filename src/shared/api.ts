@@ -357,6 +357,11 @@ export const apiMethods = {
   'runs.delete': method(RunRef, z.object({ runId: z.string(), deleted: z.literal(true) })),
   'runs.restore': method(RunRef, runSummarySchema),
   'runs.trash': method(Empty, z.object({ runs: z.array(TrashedRunSchema) })),
+  /** the encoder (+ projection head) as safetensors with torchvision names, in <run>/export/ (src/engine/interchange) */
+  'runs.exportWeights': method(
+    z.object({ runId: RunIdSchema, projection: z.boolean().default(false) }).strict(),
+    z.object({ file: z.string(), sidecar: z.string(), tensors: z.number().int(), bytes: z.number().int(), warnings: z.array(z.string()) }),
+  ),
 
   /** the 2-D projections a run has (embedding jobs write them) */
   'embeddings.list': method(RunRef, z.object({ projections: z.array(ProjectionListingSchema), errors: z.array(z.string()) })),

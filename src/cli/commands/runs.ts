@@ -5,6 +5,7 @@ import { defaultDataRoot, RunStore } from '../../engine/runs/index.js';
 import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
 import { defineCommand, didYouMean, parse, UsageError } from '../args.js';
 import { printResult } from '../output.js';
+import { INTERCHANGE_ACTIONS, INTERCHANGE_HELP, runInterchange } from './runs-interchange.js';
 
 /** Each action and its usage line; `runs ACTION --help` prints that line. */
 const ACTIONS = {
@@ -25,7 +26,8 @@ const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
 const COMMON = `--data-root DIR (default ${DATA_ROOT_DEFAULT_TEXT}); --json: the result as JSON on stdout`;
 
 const HELP = `usage: simclr-workbench runs <action> [options]   (${COMMON})
-${ACTION_NAMES.map((a) => `  ${ACTIONS[a]}`).join('\n')}`;
+${ACTION_NAMES.map((a) => `  ${ACTIONS[a]}`).join('\n')}
+${INTERCHANGE_HELP}`;
 
 function helpFor(argv: string[]): string {
   const action = argv[0] as Action;
@@ -54,7 +56,8 @@ export const runsCommand = defineCommand(helpFor, async (argv) => {
     console.log(HELP);
     return;
   }
-  if (!ACTION_NAMES.includes(action as Action)) throw new UsageError(`runs: unknown action "${action}"${didYouMean(action, ACTION_NAMES)}\n\n${HELP}`);
+  if ((INTERCHANGE_ACTIONS as readonly string[]).includes(action)) return runInterchange(action as (typeof INTERCHANGE_ACTIONS)[number], rest);
+  if (!ACTION_NAMES.includes(action as Action)) throw new UsageError(`runs: unknown action "${action}"${didYouMean(action, [...ACTION_NAMES, ...INTERCHANGE_ACTIONS])}\n\n${HELP}`);
   const { values, positionals } = parse(`runs ${action}`, rest, {
     'data-root': { type: 'string' },
     json: { type: 'boolean' },

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseModelConfig, stemForImageSize, type ModelConfig } from '../../shared/model-config.js';
 import { parsePipeline, pipelinePreset, type Pipeline } from '../../shared/pipeline.js';
 import type { MetricRecord, RunRecord } from '../../shared/run.js';
-import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
+import { parseTrainConfig, resolveLearningRate, trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
 import { openDataset } from '../data/open.js';
 import { initialValues } from '../models/init.js';
 import { planModel } from '../models/spec.js';
@@ -166,7 +166,8 @@ export async function importWeights(file: string, opts: ImportWeightsOptions = {
   const pipeline: Pipeline = { ...base, outputSize: inputSize, ...(spec.normalize ? { normalize: spec.normalize } : {}) };
 
   const name = opts.name ?? spec.runName ?? path.basename(abs).replace(/\.safetensors$/i, '');
-  const recorded = (spec.config ?? {}) as Partial<TrainConfigInput>;
+  // fields of the training config it was trained with (a Lightning export adds others, e.g. learningRate)
+  const recorded = Object.fromEntries(Object.entries(spec.config ?? {}).filter(([k]) => k in trainConfigSchema.shape)) as Partial<TrainConfigInput>;
   const epochs = Math.max(1, spec.checkpoint?.epoch ?? 1, typeof recorded.epochs === 'number' ? recorded.epochs : 1);
   const cfg: TrainConfig = parseTrainConfig(
     {

@@ -166,6 +166,13 @@ class SimCLRModel(nn.Module):
             out.update({f"projector.{k}": v for k, v in self.projector.state_dict().items()})
         return out
 
+    def load_export_state(self, state):
+        """The inverse of export_state; a file without projector.* leaves the head as initialised."""
+        self.encoder.load_state_dict({k: v for k, v in state.items() if not k.startswith("projector.")}, strict=True)
+        head = {k[len("projector.") :]: v for k, v in state.items() if k.startswith("projector.")}
+        if head:
+            self.projector.load_state_dict(head, strict=True)
+
 
 def is_bn_or_bias(name, param):
     """Batch-norm gammas/betas and biases: no weight decay, no LARS adaptation (the workbench's rule)."""
