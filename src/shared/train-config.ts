@@ -17,6 +17,12 @@ export const LR_SCALINGS = ['linear', 'sqrt'] as const;
 export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 const positiveInt = z.number().int().positive();
+/**
+ * Upper bounds: far above any run this app can train (the SimCLR paper's
+ * largest batch is 8192, its head 2048 wide), low enough that a typo cannot
+ * ask for terabytes. The memory estimate before training is the finer check.
+ */
+export const CONFIG_LIMITS = { projectionDim: 16384, batchSize: 8192, epochs: 100_000, evalBatchSize: 8192 } as const;
 
 export const modelSectionSchema = z
   .object({
@@ -27,9 +33,9 @@ export const modelSectionSchema = z
     /** overrides the preset's width multiplier */
     width: z.number().positive().max(4).optional(),
     /** output size of the projection head g (the NT-Xent space) */
-    projectionDim: positiveInt.default(128),
+    projectionDim: positiveInt.max(CONFIG_LIMITS.projectionDim).default(128),
     /** hidden size of g; by default the representation size */
-    projectionHiddenDim: positiveInt.optional(),
+    projectionHiddenDim: positiveInt.max(CONFIG_LIMITS.projectionDim).optional(),
     /**
      * end g with batch norm (scale, no offset) after a bias-free last Linear, as the
      * SimCLR reference does; false: a plain Linear(bias) output layer
@@ -115,8 +121,8 @@ export const trainConfigSchema = z
     model: modelSectionSchema.default(() => modelSectionSchema.parse({})),
     /** augmentation pipeline: a preset name (e.g. "SimCLR CIFAR"), a pipeline JSON file, or the pipeline itself */
     pipeline: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).default('SimCLR CIFAR'),
-    epochs: positiveInt.default(5),
-    batchSize: z.number().int().min(2, 'NT-Xent needs at least 2 images per batch').default(128),
+    epochs: positiveInt.max(CONFIG_LIMITS.epochs).default(5),
+    batchSize: z.number().int().min(2, 'NT-Xent needs at least 2 images per batch').max(CONFIG_LIMITS.batchSize).default(128),
     optimizer: optimizerSectionSchema.default(() => optimizerSectionSchema.parse({})),
     /** NT-Xent temperature */
     temperature: z.number().positive().default(0.5),
@@ -128,7 +134,7 @@ export const trainConfigSchema = z
     /** data root (default $SIMCLR_DATA_ROOT or ~/.simclr-workbench, resolved by the caller) */
     dataRoot: z.string().min(1).nullable().default(null),
     /** batch size for feature extraction in the kNN monitor */
-    evalBatchSize: positiveInt.default(256),
+    evalBatchSize: positiveInt.max(CONFIG_LIMITS.evalBatchSize).default(256),
   })
   .strict();
 

@@ -18,10 +18,11 @@ import type { RunRecord } from '../../shared/run.js';
 import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
 import { newestReadableCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainEvent, TrainResult } from './events.js';
+import { checkTrainingMemory, estimateTrainingMemory } from './memory-estimate.js';
 import { modelConfigOf, modelLabel } from './model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
 import { collectVersions, createRun, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
-import type { Lock } from '../runs/lock.js';
+import { lockHolder, type Lock } from '../runs/lock.js';
 
 export interface TrainOptions {
   /** a new run: the config (validated here; defaults filled in) */
@@ -97,18 +98,14 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
 
   let cfg: TrainConfig;
   let previous: RunRecord | null = null;
-  // One writer per run directory: held from here until the final status is written.
-  let resumeLock: Lock | null = null;
+  // One writer per run directory: the lock is taken once set-up begins and held until the final status is written.
+  let heldLock: Lock | null = null;
   if (opts.resume) {
-    resumeLock = lockRunForResume(opts.resume);
-    try {
-      previous = readRun(opts.resume);
-      if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
-      cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
-    } catch (err) {
-      resumeLock.release();
-      throw err;
-    }
+    const holder = lockHolder(opts.resume);
+    if (holder) throw new Error(`${opts.resume}: the run is still running or in use (${holder.purpose}, pid ${holder.pid} on ${holder.host}); stop it before resuming`);
+    previous = readRun(opts.resume);
+    if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
+    cfg = parseTrainConfig(previous.config, path.join(opts.resume, 'run.json'));
   } else {
     cfg = parseTrainConfig(opts.config);
   }
@@ -126,6 +123,7 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const peakLr = resolveLearningRate(cfg);
   const modelConfig = modelConfigOf(cfg, pipeline.outputSize);
+  checkTrainingMemory(estimateTrainingMemory(modelConfig, cfg.batchSize, pipeline.outputSize, cfg.optimizer.name), cfg);
 
   const model = createModel(modelConfig, cfg.seed);
   const optimizer: TrainOptimizer = createTrainOptimizer(cfg, model, { peakLr, stepsPerEpoch, totalSteps });
@@ -135,7 +133,10 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
   let resumedFrom: string | null = null;
   try {
     if (previous) {
-      writer = new RunWriter(opts.resume!, previous, resumeLock);
+      heldLock = lockRunForResume(opts.resume!);
+      previous = readRun(opts.resume!); // again, now that no other writer can change it
+      if (previous.status === 'completed') throw new Error(`${opts.resume}: the run already completed ${previous.epochsCompleted} epochs; nothing to resume`);
+      writer = new RunWriter(opts.resume!, previous, heldLock);
       removeStaleTemps(writer.checkpointsDir);
       const found = newestReadableCheckpoint(writer.checkpointsDir);
       const ckDir = found ? found.checkpoint.dir : null;
@@ -197,11 +198,12 @@ export async function trainSimclr(opts: TrainOptions): Promise<TrainResult> {
         resumes: [],
         error: null,
       }));
+      heldLock = created.lock;
       writer = new RunWriter(created.dir, created.record, created.lock);
     }
   } catch (err) {
     // set-up failed (run directory, checkpoint): nothing trains, free the model
-    resumeLock?.release();
+    heldLock?.release();
     optimizer.dispose();
     model.dispose();
     throw err;
