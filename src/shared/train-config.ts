@@ -172,11 +172,17 @@ export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
   // Resolve the optimiser defaults that depend on other fields, so run.json records the values used.
   cfg.optimizer.baseLr ??= defaultBaseLr(cfg.optimizer.name, cfg.optimizer.lrScaling);
   cfg.optimizer.weightDecay ??= cfg.optimizer.name === 'adamw' ? 0.01 : 1e-6;
-  const problems: string[] = [];
-  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push(`optimizer.warmupEpochs: ${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer`);
-  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push(`trainLimit: ${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})`);
+  const problems = crossFieldProblems(cfg).map((p) => `${p.path}: ${p.message}`);
   if (problems.length) throw new TrainConfigError(problems, source);
   return cfg;
+}
+
+/** Checks between fields that the schema cannot express; the CLI and the API's jobs.start both apply them. */
+export function crossFieldProblems(cfg: Pick<TrainConfig, 'epochs' | 'batchSize' | 'trainLimit' | 'optimizer'>): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push({ path: 'optimizer.warmupEpochs', message: `${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer` });
+  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push({ path: 'trainLimit', message: `${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})` });
+  return problems;
 }
 
 /** The default base learning rate for an optimiser and scaling rule. */

@@ -181,6 +181,16 @@ describe('server mode: payloads', () => {
     expect(e.message).toContain('patch.theme');
   });
 
+  it('applies the CLI\'s cross-field checks at jobs.start, before any job is queued', async () => {
+    const r = await api('jobs.start', { kind: 'train', config: { dataset: allowedDir, epochs: 2, optimizer: { warmupEpochs: 5 } } });
+    expect(r.status, r.body).toBe(400);
+    const e = errorOf(r);
+    expect(e.issues?.map((i) => i.path)).toEqual(['config.optimizer.warmupEpochs']);
+    expect(e.message).toMatch(/config\.optimizer\.warmupEpochs: 5 is longer than epochs \(2\)/);
+    const jobs = envelope(await api('jobs.list', {}));
+    expect(jobs.ok && (jobs.result as { jobs: unknown[] }).jobs).toEqual([]);
+  });
+
   it('refuses unknown fields instead of ignoring them', async () => {
     const r = await api('settings.set', { patch: { datasetDirs: ['/'] } });
     expect(r.status).toBe(400);

@@ -9,7 +9,7 @@ import {
   verifyDataset,
 } from '../../engine/data/index.js';
 import { BUILTIN_DATASET_IDS, DATASET_FORMATS, type BuiltinDatasetId, type DatasetProgress, type DatasetRefInput, type DatasetSummary } from '../../shared/dataset.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { parse, UsageError, type Command, strictNumber } from '../args.js';
 
 const USAGE = `usage: simclr-workbench datasets <list|import|download|info|verify> [options]
 
@@ -102,7 +102,7 @@ async function importCmd(argv: string[]): Promise<number> {
     name: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError(`datasets import: give one folder or archive\n\n${USAGE}`);
-  const size = values.size !== undefined ? Number(values.size) : undefined;
+  const size = values.size !== undefined ? strictNumber(values.size) : undefined;
   if (size !== undefined && !(Number.isInteger(size) && size >= 8 && size <= 1024)) throw new UsageError(`datasets import: --size ${values.size}: give a whole number of pixels, 8 to 1024`);
   const format = values.format ?? 'auto';
   if (format !== 'auto' && !(DATASET_FORMATS as readonly string[]).includes(format)) throw new UsageError(`datasets import: --format ${format}: give auto, ${DATASET_FORMATS.join(', ')}`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { embedFeaturesFile, embedPixels, embedRun, type EmbedControl, type EmbedOutcome } from '../../engine/embed/index.js';
 import type { EmbedOptionsInput, EmbedProgress } from '../../shared/embed.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { parse, UsageError, type Command, strictNumber } from '../args.js';
 
 const HELP = `usage: simclr-workbench embed RUN_DIR [options]
        simclr-workbench embed --pixels DATASET --out DIR [options]
@@ -63,7 +63,7 @@ const OPTIONS = {
 
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = strictNumber(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`embed: --${flag} expects a number, got "${v}"`);
   return n;
 }

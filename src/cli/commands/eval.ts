@@ -3,7 +3,7 @@ import { ALL_PROTOCOLS, checkRunDir, evaluateRun, type EvalEvent } from '../../e
 import { REFERENCES } from '../../engine/eval/references.js';
 import { formatReport, readEvalReport, REPORT_FORMATS, type ReportFormat } from '../../engine/eval/report.js';
 import { EVAL_PROTOCOLS, PROTOCOL_TITLES, type EvalProtocol } from '../../shared/eval.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { parse, UsageError, type Command, strictNumber } from '../args.js';
 
 const HELP = `usage: simclr-workbench eval RUN_DIR --protocol P[,P...] [options]
        simclr-workbench eval RUN_DIR --report [--format md|csv|json]
@@ -59,7 +59,7 @@ const OPTIONS = {
 
 function num(flag: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = strictNumber(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`eval: --${flag} expects a number, got "${v}"`);
   if (opts.int && !Number.isInteger(n)) throw new UsageError(`eval: --${flag} expects a whole number, got "${v}"`);
   if (opts.min !== undefined && n < opts.min) throw new UsageError(`eval: --${flag} must be at least ${opts.min}, got ${v}`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, UsageError, type Command } from '../args.js';
+import { parse, strictNumber, UsageError, type Command } from '../args.js';
 import { RemoteBindRefused, startServer } from '../../server/serve.js';
 import { workerEntry } from '../worker-entry.js';
 
@@ -48,7 +48,7 @@ export const serveCommand: Command = {
       },
       false,
     );
-    const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+    const port = values.port === undefined ? DEFAULT_PORT : strictNumber(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`serve: --port ${values.port} is not a port number (0-65535; 0 picks a free one)`);
     const datasetDirs = (values['dataset-dir'] ?? []).map((d) => path.resolve(d));
     for (const d of datasetDirs) if (!fs.existsSync(d)) throw new UsageError(`serve: --dataset-dir ${d} does not exist`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { trainSimclr, type TrainEvent } from '../../engine/train/index.js';
 import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../shared/train-config.js';
-import { parse, UsageError, type Command } from '../args.js';
+import { parse, UsageError, type Command, strictNumber } from '../args.js';
 
 const HELP = `usage: simclr-workbench train [options]
        simclr-workbench train --resume RUN_DIR
@@ -63,7 +63,7 @@ const OPTIONS = {
 
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = strictNumber(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`train: --${flag} expects a number, got "${v}"`);
   return n;
 }
