@@ -88,6 +88,16 @@ app.whenReady().then(() => {
         const next = s.addDatasetDir(dir);
         for (const w of BrowserWindow.getAllWindows()) w.webContents.send(EVENT_CHANNEL, { type: 'settings.changed', settings: next });
       },
+      // The data root decides what the engine may read: only this dialog (main process) changes it.
+      async chooseDataFolder() {
+        const win = BrowserWindow.getFocusedWindow();
+        const options = { title: 'Choose the data folder (datasets cache, runs, settings)', properties: ['openDirectory' as const, 'createDirectory' as const] };
+        const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+        const dir = r.filePaths[0];
+        if (r.canceled || !dir || !service) return;
+        const res = await service.call('settings.set', { patch: { dataRoot: dir } });
+        if (!res.ok) void dialog.showMessageBox({ type: 'error', message: res.error.message });
+      },
       openDataFolder() {
         void shell.openPath(dataRoot());
       },

@@ -54,6 +54,20 @@ function payloadSize(payload: unknown): number | null {
   }
 }
 
+/**
+ * Changes a renderer may not make over IPC, because they widen what the
+ * engine may read: the data root (every path under it is readable). The main
+ * process changes it after the user picks a folder in its own dialog (File >
+ * Choose Data Folder…), calling the service directly.
+ */
+export function mainOnlyChange(method: unknown, payload: unknown): ApiEnvelope | null {
+  if (method !== 'settings.set' || payload === null || typeof payload !== 'object') return null;
+  const patch = (payload as { patch?: unknown }).patch;
+  if (patch === null || typeof patch !== 'object' || !Object.prototype.hasOwnProperty.call(patch, 'dataRoot')) return null;
+  const message = 'settings.set: patch.dataRoot can only be changed with the app\'s folder dialog (File > Choose Data Folder…), not by the page';
+  return { ok: false, error: { code: 'forbidden', message, issues: [{ path: 'patch.dataRoot', message: 'use File > Choose Data Folder…' }] } };
+}
+
 /** ipcMain.handle(INVOKE_CHANNEL, handler): (event, method, payload) -> ApiEnvelope. Never throws. */
 export function createInvokeHandler(service: ApiCaller, isTrusted: (url: string) => boolean) {
   return async (event: InvokeEventLike, method: unknown, payload: unknown): Promise<ApiEnvelope> => {
@@ -62,7 +76,7 @@ export function createInvokeHandler(service: ApiCaller, isTrusted: (url: string)
     const size = payloadSize(payload);
     if (size === null) return { ok: false, error: { code: 'bad_request', message: `${String(method)}: the request is not plain JSON data` } };
     if (size > MAX_IPC_PAYLOAD_BYTES) return { ok: false, error: { code: 'payload_too_large', message: `the request body is over ${MAX_IPC_PAYLOAD_BYTES} bytes` } };
-    return service.call(method, payload);
+    return mainOnlyChange(method, payload) ?? service.call(method, payload);
   };
 }
 

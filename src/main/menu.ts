@@ -2,6 +2,7 @@ import { app, Menu, shell, type MenuItemConstructorOptions } from 'electron';
 
 export interface MenuActions {
   addDatasetFolder(): void;
+  chooseDataFolder(): void;
   openDataFolder(): void;
 }
 
@@ -13,6 +14,7 @@ export function buildMenu(actions: MenuActions): Menu {
       label: 'File',
       submenu: [
         { label: 'Add Dataset Folder…', accelerator: 'CmdOrCtrl+O', click: () => actions.addDatasetFolder() },
+        { label: 'Choose Data Folder…', click: () => actions.chooseDataFolder() },
         { label: 'Open Data Folder', click: () => actions.openDataFolder() },
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },

@@ -13,6 +13,7 @@ import { sharedDataDir, sharedDatasetPath } from '../engine/data/sources.js';
 import { ApiCallError, toApiError } from '../engine/jobs/errors.js';
 import type { JobHost } from '../engine/jobs/host.js';
 import { looksLikePath, PathPolicy } from './paths.js';
+import { crossFieldProblems } from '../shared/train-config.js';
 import type { SettingsBackend } from './settings-file.js';
 
 export interface ApiServiceOptions {
@@ -62,6 +63,15 @@ function checkJobConfig(paths: PathPolicy, config: Record<string, unknown>, data
   return out;
 }
 
+/** The CLI's cross-field checks, before a job is queued (not as a failed job later). */
+function checkTrainCrossFields(config: Parameters<typeof crossFieldProblems>[0]): void {
+  const problems = crossFieldProblems(config);
+  if (!problems.length) return;
+  throw new ApiCallError('bad_request', `jobs.start: invalid training config: ${problems.map((p) => `config.${p.path}: ${p.message}`).join('; ')}`, {
+    issues: problems.map((p) => ({ path: `config.${p.path}`, message: p.message })),
+  });
+}
+
 export function createApiService(opts: ApiServiceOptions): ApiService {
   const { host, settings } = opts;
   // The shared real-data folder beside the project is read-only sample data, not the user's files:
@@ -75,7 +85,10 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
 
   const local: Local = {
     'app.info': () => ({ ...opts.app, dataRoot: opts.dataRoot(), platform: process.platform, suggestedDatasets: suggested }),
-    'jobs.start': (req) => host.start(req.kind, req.kind === 'selftest' || req.kind === 'resume' ? req.config : checkJobConfig(paths, req.config, opts.dataRoot()), req.label),
+    'jobs.start': (req) => {
+      if (req.kind === 'train') checkTrainCrossFields(req.config);
+      return host.start(req.kind, req.kind === 'selftest' || req.kind === 'resume' ? req.config : checkJobConfig(paths, req.config, opts.dataRoot()), req.label);
+    },
     'jobs.cancel': (req) => host.cancel(req.jobId),
     'jobs.list': () => ({ jobs: host.list() }),
     'jobs.status': (req) => host.status(req.jobId),

@@ -395,6 +395,8 @@ export const ApiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job.state'), job: JobInfoSchema }),
   z.object({ type: z.literal('job.progress'), jobId: JobId, progress: JobProgressSchema }),
   z.object({ type: z.literal('job.log'), jobId: JobId, stream: LogStreamSchema, line: z.string() }),
+  /** the queued jobs in order (queuePosition = index), sent once per change of the queue */
+  z.object({ type: z.literal('jobs.queue'), queue: z.array(JobId) }),
   /** the interactive worker (dataset pages, previews) crashed or came back */
   z.object({ type: z.literal('worker.state'), state: z.enum(['ready', 'crashed']), message: z.string(), logTail: z.array(z.string()).optional() }),
   z.object({ type: z.literal('settings.changed'), settings: SettingsSchema }),

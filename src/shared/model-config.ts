@@ -38,9 +38,9 @@ export const DEFAULT_MODEL_PRESET: ModelPresetName = 'tiny';
 export const ProjectionHeadSchema = z
   .object({
     /** width of the hidden Linear-BN-ReLU layer; default: the encoder's feature dimension */
-    hiddenDim: z.number().int().positive().optional(),
+    hiddenDim: z.number().int().positive().max(16384).optional(),
     /** dimension of z, the vector the contrastive loss sees */
-    outDim: z.number().int().positive().default(128),
+    outDim: z.number().int().positive().max(16384).default(128),
     /**
      * End the head with batch norm, as SimCLR's reference implementation does: the
      * last Linear has no bias and is followed by BN with a scale (gamma) but no

@@ -27,6 +27,12 @@ export const LR_SCALINGS = ['linear', 'sqrt'] as const;
 export const TRAIN_BACKENDS = BACKEND_PREFERENCES;
 
 const positiveInt = z.number().int().positive();
+/**
+ * Upper bounds: far above any run this app can train (the SimCLR paper's
+ * largest batch is 8192, its head 2048 wide), low enough that a typo cannot
+ * ask for terabytes. The memory estimate before training is the finer check.
+ */
+export const CONFIG_LIMITS = { projectionDim: 16384, batchSize: 8192, epochs: 100_000, evalBatchSize: 8192 } as const;
 
 export const modelSectionSchema = z
   .object({
@@ -37,9 +43,9 @@ export const modelSectionSchema = z
     /** overrides the preset's width multiplier */
     width: z.number().positive().max(4).optional(),
     /** output size of the projection head g (the NT-Xent space) */
-    projectionDim: positiveInt.default(128),
+    projectionDim: positiveInt.max(CONFIG_LIMITS.projectionDim).default(128),
     /** hidden size of g; by default the representation size */
-    projectionHiddenDim: positiveInt.optional(),
+    projectionHiddenDim: positiveInt.max(CONFIG_LIMITS.projectionDim).optional(),
     /**
      * end g with batch norm (scale, no offset) after a bias-free last Linear, as the
      * SimCLR reference does; false: a plain Linear(bias) output layer
@@ -128,8 +134,8 @@ export const trainConfigSchema = z
     model: modelSectionSchema.default(() => modelSectionSchema.parse({})),
     /** augmentation pipeline: a preset name (e.g. "SimCLR CIFAR"), a pipeline JSON file, or the pipeline itself */
     pipeline: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).default('SimCLR CIFAR'),
-    epochs: positiveInt.default(5),
-    batchSize: z.number().int().min(2, 'NT-Xent needs at least 2 images per batch').default(128),
+    epochs: positiveInt.max(CONFIG_LIMITS.epochs).default(5),
+    batchSize: z.number().int().min(2, 'NT-Xent needs at least 2 images per batch').max(CONFIG_LIMITS.batchSize).default(128),
     optimizer: optimizerSectionSchema.default(() => optimizerSectionSchema.parse({})),
     /** NT-Xent temperature */
     temperature: z.number().positive().default(0.5),
@@ -141,7 +147,7 @@ export const trainConfigSchema = z
     /** data root (null: the default of src/shared/data-root.ts, resolved by the caller) */
     dataRoot: z.string().min(1).nullable().default(null),
     /** batch size for feature extraction in the kNN monitor */
-    evalBatchSize: positiveInt.default(256),
+    evalBatchSize: positiveInt.max(CONFIG_LIMITS.evalBatchSize).default(256),
   })
   .strict();
 
@@ -167,11 +173,17 @@ export function parseTrainConfig(raw: unknown, source?: string): TrainConfig {
   // Resolve the optimiser defaults that depend on other fields, so run.json records the values used.
   cfg.optimizer.baseLr ??= defaultBaseLr(cfg.optimizer.name, cfg.optimizer.lrScaling);
   cfg.optimizer.weightDecay ??= DEFAULT_WEIGHT_DECAY[cfg.optimizer.name];
-  const problems: Issue[] = [];
-  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push({ path: 'optimizer.warmupEpochs', message: `${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer` });
-  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push({ path: 'trainLimit', message: `${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})` });
+  const problems: Issue[] = crossFieldProblems(cfg);
   if (problems.length) throw new TrainConfigError(problems, source);
   return cfg;
+}
+
+/** Checks between fields that the schema cannot express; the CLI and the API's jobs.start both apply them. */
+export function crossFieldProblems(cfg: Pick<TrainConfig, 'epochs' | 'batchSize' | 'trainLimit' | 'optimizer'>): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (cfg.optimizer.warmupEpochs > cfg.epochs) problems.push({ path: 'optimizer.warmupEpochs', message: `${cfg.optimizer.warmupEpochs} is longer than epochs (${cfg.epochs}); lower it or train longer` });
+  if (cfg.trainLimit !== null && cfg.trainLimit < cfg.batchSize) problems.push({ path: 'trainLimit', message: `${cfg.trainLimit} images is less than one batch (batchSize ${cfg.batchSize})` });
+  return problems;
 }
 
 /** The default base learning rate for an optimiser and scaling rule. */

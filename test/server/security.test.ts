@@ -181,6 +181,16 @@ describe('server mode: payloads', () => {
     expect(e.message).toContain('patch.theme');
   });
 
+  it('applies the CLI\'s cross-field checks at jobs.start, before any job is queued', async () => {
+    const r = await api('jobs.start', { kind: 'train', config: { dataset: allowedDir, epochs: 2, optimizer: { warmupEpochs: 5 } } });
+    expect(r.status, r.body).toBe(400);
+    const e = errorOf(r);
+    expect(e.issues?.map((i) => i.path)).toEqual(['config.optimizer.warmupEpochs']);
+    expect(e.message).toMatch(/config\.optimizer\.warmupEpochs: 5 is longer than epochs \(2\)/);
+    const jobs = envelope(await api('jobs.list', {}));
+    expect(jobs.ok && (jobs.result as { jobs: unknown[] }).jobs).toEqual([]);
+  });
+
   it('refuses unknown fields instead of ignoring them', async () => {
     const r = await api('settings.set', { patch: { datasetDirs: ['/'] } });
     expect(r.status).toBe(400);
@@ -227,6 +237,19 @@ describe('server mode: paths', () => {
       expect(errorOf(r).message).toMatch(message);
     });
   }
+
+  it('refuses a symlinked file inside an allowed folder that leads out of it, reading and caching nothing', async () => {
+    const sneaky = path.join(allowedDir, 'sneaky');
+    fs.mkdirSync(sneaky, { recursive: true });
+    fs.writeFileSync(path.join(sneaky, 'batches.meta.txt'), Array.from({ length: 10 }, (_, i) => `c${i}`).join('\n'));
+    fs.symlinkSync(path.join(outsideDir, 'secret.bin'), path.join(sneaky, 'data_batch_1.bin'));
+    const r = await api('datasets.summary', { dataset: { kind: 'path', path: sneaky } });
+    expect(r.status, r.body).toBe(422);
+    expect(errorOf(r).message).toMatch(/data_batch_1\.bin: a symbolic link to .*secret\.bin, outside .*sneaky; not followed/);
+    expect(r.body).not.toContain('not for the page');
+    const cached = fs.existsSync(path.join(dataRoot, 'datasets')) ? fs.readdirSync(path.join(dataRoot, 'datasets')) : [];
+    expect(cached.filter((n) => n.includes('sneaky'))).toEqual([]);
+  });
 
   it('checks the dataset path of a training job too, before any process starts', async () => {
     const r = await api('jobs.start', { kind: 'train', config: { dataset: '/etc' } });

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { runTraining } from '../support/kill-training.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,33 +35,9 @@ function losses(events: Event[]): Map<number, number> {
  * the given step of the given epoch: no handler runs, nothing is cleaned up.
  */
 async function trainUntilKilled(epoch: number, step: number): Promise<{ runDir: string; globalStep: number }> {
-  const child = spawn(process.execPath, [CLI, ...args()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let runDir = '';
-  let buffered = '';
-  const globalStep = await new Promise<number>((resolve, reject) => {
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (!line.startsWith('{')) continue;
-        const e = JSON.parse(line) as Event;
-        if (e.type === 'start') runDir = e.runDir!;
-        if (e.type === 'step' && e.epoch === epoch && e.step === step) {
-          child.kill('SIGKILL');
-          resolve(e.globalStep!);
-        }
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`training exited (${code}) before it could be killed`));
-    });
-  });
-  await new Promise((r) => child.once('close', r));
-  expect(child.signalCode).toBe('SIGKILL');
-  return { runDir, globalStep };
+  const run = await runTraining(args(), env, { epoch, step });
+  if (run.signal !== 'SIGKILL') throw new Error(`training exited (${run.code}) before it could be killed:\n${run.stderr}`);
+  return { runDir: run.runDir, globalStep: run.killedAt! };
 }
 
 describe('resume after SIGKILL (CLI)', () => {

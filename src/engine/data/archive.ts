@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
+import { unsafeMemberPath } from '../fs/contained.js';
 import { IMAGE_EXTENSIONS } from './folder.js';
 
 /**
@@ -30,6 +31,7 @@ const norm = (p: string) => p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 function corrupt(file: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return new Error(`${file}: archive not found`);
+  if (/path contains '\.\.'|absolute path/i.test(e.message)) return new Error(`${file}: archive has a member with an unsafe path (${e.message}); refused`);
   const what = e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message) ? 'truncated (it ends in the middle of a member)' : `corrupt or not a tar archive (${e.message})`;
   return new Error(`${file}: archive is ${what}; download or copy it again`);
 }
@@ -47,6 +49,8 @@ export async function listArchive(file: string): Promise<ArchiveEntry[]> {
   } catch (err) {
     throw corrupt(file, err);
   }
+  const unsafe = entries.find((e) => unsafeMemberPath(e.path));
+  if (unsafe) throw new Error(`${file}: member "${unsafe.path}" has an unsafe path (absolute or '..'), refused; nothing was extracted`);
   return entries;
 }
 

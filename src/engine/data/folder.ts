@@ -114,7 +114,10 @@ export function scanImageFolder(root: string): { classNames: string[]; items: It
       for (const file of files) items.push({ file, split, label });
     }
   }
-  if (ignored.length > 0) warnings.push(`${ignored.length} files that are not PNG, JPEG or WebP ignored (e.g. ${ignored[0]})`);
+  const links = ignored.filter((p) => fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink());
+  const others = ignored.filter((p) => !links.includes(p));
+  if (links.length > 0) warnings.push(`${links.length} symbolic links ignored: symbolic link, not followed (e.g. ${links[0]})`);
+  if (others.length > 0) warnings.push(`${others.length} files that are not PNG, JPEG or WebP ignored (e.g. ${others[0]})`);
   return { classNames, items, warnings, ignored };
 }
 

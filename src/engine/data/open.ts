@@ -12,6 +12,7 @@ import {
   type ImportReport,
   type SplitStats,
 } from '../../shared/dataset.js';
+import { assertInsideFolder } from '../fs/contained.js';
 import { archiveLayout, extractMembers, isArchivePath, listArchive } from './archive.js';
 import { cacheFile, readCache, readCacheHeader, writeCache, type CacheHeader } from './cache.js';
 import { cifar100Files, cifar10Files, readCifar10, readCifar100 } from './cifar.js';
@@ -276,6 +277,7 @@ async function importPath(ref: PathRef, root: string, opts: OpenOptions): Promis
   }
   const id = datasetIdFor(ref);
   const files = sourceFiles(abs, detected === 'archive' ? 'archive' : detected, ref);
+  if (detected !== 'archive') assertInsideFolder(abs, files);
   const fp = fingerprint(path.dirname(abs), files, refOptions(ref, detected));
   let r: ImportResult;
   let name: string;

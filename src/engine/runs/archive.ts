@@ -60,7 +60,9 @@ export async function importRunArchive(file: string, runsRoot: string): Promise<
     try {
       await tar.x({ file, cwd: staging, strict: true, preservePaths: false });
     } catch (err) {
-      throw new Error(`${file}: not a readable .tar.gz run archive (${(err as Error).message})`);
+      const msg = (err as Error).message;
+      if (/path contains '\.\.'|absolute path/i.test(msg)) throw new Error(`${file}: the run archive has a member with an unsafe path (${msg}); refused`);
+      throw new Error(`${file}: not a readable .tar.gz run archive (${msg})`);
     }
     const tops = fs.readdirSync(staging);
     if (tops.length !== 1 || !fs.statSync(path.join(staging, tops[0]!)).isDirectory()) {

@@ -19,11 +19,12 @@ import type { RunRecord } from '../../shared/run.js';
 import { parseTrainConfig, resolveLearningRate, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
 import { newestReadableCheckpoint, removeStaleTemps, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainEvent, TrainResult } from './events.js';
+import { checkTrainingMemory, estimateTrainingMemory } from './memory-estimate.js';
 import { modelConfigOf, modelLabel } from './model-config.js';
 import type { ModelConfig } from '../../shared/model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
 import { collectVersions, createRun, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
-import type { Lock } from '../runs/lock.js';
+import { lockHolder, type Lock } from '../runs/lock.js';
 
 export interface TrainOptions {
   /** a new run: the config (validated here; defaults filled in) */
@@ -203,6 +204,7 @@ async function planRun(opts: TrainOptions, resumeLock: Lock | null): Promise<Run
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const peakLr = resolveLearningRate(cfg);
   const modelConfig = modelConfigOf(cfg, pipeline.outputSize);
+  checkTrainingMemory(estimateTrainingMemory(modelConfig, cfg.batchSize, pipeline.outputSize, cfg.optimizer.name), cfg);
   return { cfg, previous, resumeLock, backend, pipeline, ds, train, test, checksum, stepsPerEpoch, totalSteps, peakLr, modelConfig };
 }
 

@@ -186,6 +186,13 @@ class JobsState {
       this.version++;
     } else if (e.type === 'job.log') {
       this.appendLog(e.jobId, e.stream === 'log' ? e.line : `[${e.stream}] ${e.line}`);
+    } else if (e.type === 'jobs.queue') {
+      // one event per queue change: the positions of every queued job
+      for (const job of Object.values(this.jobs)) {
+        const at = e.queue.indexOf(job.id);
+        if (job.state === 'queued' && job.queuePosition !== (at >= 0 ? at : null)) this.jobs[job.id] = { ...job, queuePosition: at >= 0 ? at : null };
+      }
+      this.version++;
     }
   }
 
