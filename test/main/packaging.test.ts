@@ -95,3 +95,45 @@ describe('electron-builder.yml', () => {
     expect(config.executableName).toBe('simclr-workbench');
   });
 });
+
+// What `npm run dist -- --linux dir` produced, where it exists.
+const packagedAsar = path.join(ROOT, 'dist', 'linux-unpacked', 'resources', 'app.asar');
+interface AsarNode {
+  files?: Record<string, AsarNode>;
+  unpacked?: boolean;
+}
+/** app.asar's header: a Chromium pickle whose JSON string length sits at byte 12 and the JSON at 16. */
+function asarHeader(file: string): AsarNode {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    fs.readSync(fd, head, 0, 16, 0);
+    const json = Buffer.alloc(head.readUInt32LE(12));
+    fs.readSync(fd, json, 0, json.length, 16);
+    return JSON.parse(json.toString('utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not an asar archive (${(err as Error).message})`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+function asarFiles(node: AsarNode, prefix = ''): Array<{ path: string; unpacked: boolean }> {
+  return Object.entries(node.files ?? {}).flatMap(([name, child]) =>
+    child.files ? asarFiles(child, `${prefix}${name}/`) : [{ path: `${prefix}${name}`, unpacked: child.unpacked === true }],
+  );
+}
+
+describe('the packaged app.asar', () => {
+  const skip = fs.existsSync(packagedAsar) ? false : 'no dist/linux-unpacked (npm run dist; offline it needs Electron\'s zip or node_modules/electron/dist)';
+  it.skipIf(skip)(`holds only the built app and production modules, native files unpacked${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+    const header = asarHeader(packagedAsar);
+    expect(Object.keys(header.files!).sort()).toEqual(['node_modules', 'out', 'package.json']);
+    expect(Object.keys(header.files!.out!.files!).sort()).toEqual(['main', 'preload', 'renderer']);
+    const files = asarFiles(header);
+    expect(files.filter((f) => f.path.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => NATIVE.test(f.path) && !f.unpacked).map((f) => f.path)).toEqual([]);
+    const unpackedDir = `${packagedAsar}.unpacked`;
+    for (const f of files.filter((x) => x.unpacked && NATIVE.test(x.path))) expect(fs.existsSync(path.join(unpackedDir, f.path)), f.path).toBe(true);
+    expect(files.some((f) => f.path.startsWith('node_modules/webgpu/dist/win32-'))).toBe(false);
+  });
+});
