@@ -16,7 +16,7 @@ import { createMainWindow } from './window.js';
 // src/main/ipc.ts, which run and are tested without Electron.
 
 const rendererDir = join(__dirname, '../renderer');
-const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+const devServerUrl = (!app.isPackaged && process.env.ELECTRON_RENDERER_URL) || undefined;
 const isTrusted = trustedRenderer({ rendererIndexUrl: APP_INDEX_URL, devServerUrl });
 
 // Before `ready`: app:// is a standard, secure origin (relative URLs, fetch, the CSP's 'self').
