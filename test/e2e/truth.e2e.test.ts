@@ -253,6 +253,14 @@ describe.skipIf(!haveChromium)('the UI tells the truth and keeps the work (issue
     expect(await page.getByTestId('param-p').inputValue()).toBe('1');
     await page.getByTestId('preset-apply').click();
     await expect.poll(() => page.getByTestId('pipeline-origin').getAttribute('data-modified')).toBe('false');
+
+    // the server-side library: saved from the designer, offered by the Train form
+    await page.locator('details', { hasText: 'Saved pipelines' }).locator('summary').click();
+    await page.getByTestId('library-name').fill('e2e-lib');
+    await page.getByTestId('library-save').click();
+    await expect.poll(() => page.getByTestId('library-list').locator('li[data-name="e2e-lib"]').count()).toBe(1);
+    await go('train');
+    await expect.poll(() => page.locator('[data-testid="train-form"] optgroup[label="Saved pipelines"] option[value="e2e-lib"]').count()).toBe(1);
   }, 300_000);
 
   it('notices a server that went away, reattaches when it is back, and explains a changed token', async () => {
@@ -288,6 +296,8 @@ describe.skipIf(!haveChromium)('the UI tells the truth and keeps the work (issue
     await shot(page, 'token-refused', { keepScroll: true });
     // the new URL works
     await page.goto(server.url);
+    // only the fragment differs from the page shown: load it for real, as opening the URL in a new tab would
+    await page.reload();
     await expect.poll(() => page.getByTestId('current-dataset').textContent(), { timeout: 30_000 }).toContain('CIFAR-10');
   }, 240_000);
 });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { defaultDataRoot } from '../../engine/data/sources.js';
 import { trainSimclr, type TrainEvent } from '../../engine/train/index.js';
+import { resolveSavedPipeline } from '../../service/pipeline-library.js';
 import { parseTrainConfig, TrainConfigError, type TrainConfigInput } from '../../shared/train-config.js';
 import { parse, UsageError, type Command } from '../args.js';
 
@@ -13,7 +15,7 @@ Pretrain an encoder with SimCLR and write a run directory
   --config FILE        training config (JSON); flags below override its fields
   --dataset REF        cifar10 | cached id | folder or archive path   (required without --config)
   --preset NAME        model: tiny | small | standard | paper          (default tiny)
-  --pipeline P         augmentation preset name or pipeline JSON file   (default "SimCLR CIFAR")
+  --pipeline P         preset name, saved pipeline name (<data root>/pipelines) or JSON file  (default "SimCLR CIFAR")
   --epochs N           (default 5)
   --batch N            images per batch; the loss sees 2N views         (default 128)
   --optimizer NAME     lars | sgd | adamw                               (default lars)
@@ -112,7 +114,7 @@ export function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, stri
     if (fs.existsSync(pipeline) || pipeline.endsWith('.json')) {
       const obj = readConfigFile(pipeline);
       put(cfg, 'pipeline', obj);
-    } else put(cfg, 'pipeline', pipeline);
+    } else put(cfg, 'pipeline', resolveSavedPipeline(defaultDataRoot(), pipeline));
   }
   put(cfg, 'epochs', num('epochs', s('epochs')));
   put(cfg, 'batchSize', num('batch', s('batch')));
