@@ -14,6 +14,7 @@ import { ApiCallError, toApiError } from '../engine/jobs/errors.js';
 import type { JobHost } from '../engine/jobs/host.js';
 import { looksLikePath, PathPolicy } from './paths.js';
 import { crossFieldProblems } from '../shared/train-config.js';
+import * as library from './pipeline-library.js';
 import type { SettingsBackend } from './settings-file.js';
 
 export interface ApiServiceOptions {
@@ -51,6 +52,8 @@ function checkJobConfig(paths: PathPolicy, config: Record<string, unknown>, data
   const out = { ...config };
   if ('dataset' in out) out.dataset = checkDatasetRef(paths, out.dataset, 'config.dataset');
   if (typeof out.pipeline === 'string' && looksLikePath(out.pipeline)) out.pipeline = paths.existing(out.pipeline, 'config.pipeline');
+  // A saved pipeline's name becomes the pipeline itself, so run.json keeps what was trained with.
+  else if ('pipeline' in out) out.pipeline = library.resolveSavedPipeline(dataRoot, out.pipeline);
   for (const key of ['outDir', 'outFile', 'outputDir'] as const) {
     if (typeof out[key] === 'string') out[key] = paths.writable(out[key] as string, `config.${key}`);
   }
@@ -92,6 +95,10 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
     'jobs.cancel': (req) => host.cancel(req.jobId),
     'jobs.list': () => ({ jobs: host.list() }),
     'jobs.status': (req) => host.status(req.jobId),
+    'pipelines.list': () => library.listPipelines(opts.dataRoot()),
+    'pipelines.save': (req) => library.savePipeline(opts.dataRoot(), req.name, req.pipeline, req.overwrite),
+    'pipelines.rename': (req) => library.renamePipeline(opts.dataRoot(), req.from, req.to),
+    'pipelines.delete': (req) => (library.deletePipeline(opts.dataRoot(), req.name), { name: req.name, deleted: true as const }),
     'settings.get': () => settings.get(),
     'settings.set': (req) => {
       const before = settings.get();

@@ -316,6 +316,11 @@ export const ProjectionDataSchema = z.object({
 });
 export type ProjectionData = z.infer<typeof ProjectionDataSchema>;
 
+// ---------------------------------------------------------------- pipeline library
+
+const PipelineName = z.string().min(1).max(64);
+const SavedPipelineSchema = z.object({ name: z.string(), pipeline: pipelineSchema, savedAt: IsoTime });
+
 // ---------------------------------------------------------------- the method table
 
 function method<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -349,6 +354,11 @@ export const apiMethods = {
   'runs.annotate': method(z.object({ runId: RunIdSchema, name: z.string().min(1).max(120).optional(), notes: z.string().max(20_000).optional() }).strict(), runAnnotationsSchema),
   /** the run's config, to start a new run from ("clone to retrain") */
   'runs.clone': method(RunRef, trainConfigSchema),
+  /** the pipeline library in the data root (saved from the designer, usable by name in the Train form and `train --pipeline NAME`) */
+  'pipelines.list': method(Empty, z.object({ pipelines: z.array(SavedPipelineSchema), problems: z.array(z.string()) })),
+  'pipelines.save': method(z.object({ name: PipelineName, pipeline: z.unknown(), overwrite: z.boolean().default(false) }).strict(), SavedPipelineSchema),
+  'pipelines.rename': method(z.object({ from: PipelineName, to: PipelineName }).strict(), SavedPipelineSchema),
+  'pipelines.delete': method(z.object({ name: PipelineName }).strict(), z.object({ name: z.string(), deleted: z.literal(true) })),
   /** every evaluation of a run, and which ones eval.json (the Runs table) shows */
   'runs.evalHistory': method(RunRef, evalHistorySchema),
   /** show this history record in eval.json instead of the one there for its protocol */

@@ -30,8 +30,17 @@ export interface Served {
 }
 
 /** `simclr-workbench serve --port 0`, resolved once it prints its URL. */
-export async function serve(opts: { dataRoot: string; datasetDirs?: string[] }): Promise<Served> {
-  const args = [shipped().bin, 'serve', '--port', '0', '--data-root', opts.dataRoot, ...(opts.datasetDirs ?? []).flatMap((d) => ['--dataset-dir', d])];
+export async function serve(opts: { dataRoot: string; datasetDirs?: string[]; port?: number; args?: string[] }): Promise<Served> {
+  const args = [
+    shipped().bin,
+    'serve',
+    '--port',
+    String(opts.port ?? 0),
+    '--data-root',
+    opts.dataRoot,
+    ...(opts.datasetDirs ?? []).flatMap((d) => ['--dataset-dir', d]),
+    ...(opts.args ?? []),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIMCLR_DATA_ROOT: opts.dataRoot } });
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {

@@ -141,7 +141,7 @@ describe.skipIf(!haveChromium)('workbench in the browser (server mode)', () => {
     // an invalid field is named before anything starts
     await go('train');
     await page.getByTestId('f-batchSize').fill('1');
-    await expect.poll(() => page.getByTestId('form-problems').textContent()).toContain('batchSize');
+    await expect.poll(() => page.getByTestId('form-problems').textContent()).toContain('Batch size: NT-Xent needs at least 2 images per batch');
     expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
 
     const monitor = await train('e2e-a', { temperature: '0.5' });

@@ -47,7 +47,7 @@ describe('train form', () => {
     const f = { ...defaultForm('cifar10'), epochs: '', batchSize: 1, temperature: -1 };
     const { config, issues } = checkForm(f, designer);
     expect(config).toBeNull();
-    expect(issues.get('epochs')).toBe('enter a number');
+    expect(issues.get('epochs')).toBe('Epochs: enter a number');
     expect(issues.get('batchSize')).toMatch(/at least 2/);
     expect(issues.has('temperature')).toBe(true);
     const cross = checkForm({ ...defaultForm('cifar10'), epochs: 2, warmupEpochs: 5 }, designer);

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { defaultDataRoot } from '../../engine/fs/data-root.js';
 import { trainSimclr, type TrainEvent } from '../../engine/train/index.js';
+import { resolveSavedPipeline } from '../../service/pipeline-library.js';
 import { DATA_ROOT_DEFAULT_TEXT } from '../../shared/data-root.js';
 import { MODEL_PRESET_NAMES, modelPresetLabel } from '../../shared/model-config.js';
-import { DEFAULT_WEIGHT_DECAY, defaultBaseLr, OPTIMIZERS, parseTrainConfig, TrainConfigError, TRAIN_BACKENDS, type TrainConfigInput } from '../../shared/train-config.js';
+import { DEFAULT_WEIGHT_DECAY, defaultBaseLr, OPTIMIZERS, parseTrainConfig, TrainConfigError, TRAIN_BACKENDS, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.js';
 import { defineCommand, parse, parseNumber, UsageError } from '../args.js';
 import { choices, flagTable, show } from '../help.js';
 import { interruptible } from '../interrupt.js';
@@ -21,7 +23,7 @@ ${flagTable([
   ['--config FILE', 'training config (JSON); flags below override its fields'],
   ['--dataset REF', 'cifar10 | cached id | folder or archive path (required without --config)'],
   ['--preset NAME', `model: ${MODEL_PRESET_NAMES.map((p) => `${p} = ${modelPresetLabel(p)}`).join(', ')}`, D.model.preset],
-  ['--pipeline P', 'augmentation preset name or pipeline JSON file', D.pipeline],
+  ['--pipeline P', 'preset name, saved pipeline name (<data root>/pipelines) or pipeline JSON file', D.pipeline],
   ['--epochs N', '', D.epochs],
   ['--batch N', 'images per batch; the loss sees 2N views', D.batchSize],
   ['--optimizer NAME', choices(OPTIMIZERS), D.optimizer.name],
@@ -106,7 +108,7 @@ function readConfigFile(file: string): Obj {
 }
 
 /** The config from --config and the flags, before validation. */
-function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, string | boolean>>): Obj {
+export function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, string | boolean>>): Obj {
   const s = (k: keyof typeof OPTIONS) => values[k] as string | undefined;
   const cfg: Obj = s('config') ? readConfigFile(s('config')!) : {};
   put(cfg, 'dataset', s('dataset'));
@@ -117,7 +119,7 @@ function configFromArgs(values: Partial<Record<keyof typeof OPTIONS, string | bo
     if (fs.existsSync(pipeline) || pipeline.endsWith('.json')) {
       const obj = readConfigFile(pipeline);
       put(cfg, 'pipeline', obj);
-    } else put(cfg, 'pipeline', pipeline);
+    } else put(cfg, 'pipeline', resolveSavedPipeline(defaultDataRoot(), pipeline));
   }
   put(cfg, 'epochs', num('epochs', s('epochs')));
   put(cfg, 'batchSize', num('batch', s('batch')));
@@ -216,7 +218,7 @@ export const trainCommand = defineCommand(HELP, async (argv) => {
   const printer = new ProgressPrinter(process.stderr);
   const onProgress = values.json ? (e: TrainEvent) => printJsonProgress(e) : (e: TrainEvent) => printer.event(e);
   // Check everything before the first signal handler goes up: bad flags fail at once.
-  let config;
+  let config: TrainConfig | undefined;
   if (values.resume) {
     const extra = Object.keys(values).filter((k) => !['resume', 'json', 'backend'].includes(k));
     if (extra.length) throw new UsageError(`train: --resume continues a run with its own config; drop ${extra.map((k) => `--${k}`).join(', ')}`);

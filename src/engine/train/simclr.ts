@@ -24,7 +24,7 @@ import { modelConfigOf, modelLabel } from './model-config.js';
 import type { ModelConfig } from '../../shared/model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
 import { collectVersions, createRun, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
-import { lockHolder, type Lock } from '../runs/lock.js';
+import type { Lock } from '../runs/lock.js';
 
 export interface TrainOptions {
   /** a new run: the config (validated here; defaults filled in) */

@@ -60,7 +60,29 @@ const TOKEN_KEY = 'simclr-workbench-token';
  * It leaves the page only as the x-workbench-token header (and the event
  * socket's query, to this server).
  */
-export function takeToken(loc: Location, storage: Storage, history: History): string | null {
+/** The parts of the page's globals this module uses (typed here so node-side tests compile it too). */
+interface PageLocation {
+  hash: string;
+  pathname: string;
+  search: string;
+  origin: string;
+}
+interface PageStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+interface PageHistory {
+  state: unknown;
+  replaceState(data: unknown, unused: string, url: string): void;
+}
+interface PageWindow {
+  workbench?: Transport;
+  location: PageLocation;
+  sessionStorage: PageStorage;
+  history: PageHistory;
+}
+
+export function takeToken(loc: PageLocation, storage: PageStorage, history: PageHistory): string | null {
   const m = /^#token=([^&]*)(?:&(.*))?$/.exec(loc.hash);
   const fromUrl = m ? decodeURIComponent(m[1]!) : '';
   if (fromUrl) {
@@ -249,7 +271,7 @@ function publish(status: ConnectionStatus) {
   for (const l of connection.listeners) l(status);
 }
 
-export function chooseTransport(win: Window): Transport {
+export function chooseTransport(win: PageWindow): Transport {
   if (win.workbench) return win.workbench;
   const token = takeToken(win.location, win.sessionStorage, win.history);
   if (!token) {
@@ -263,4 +285,5 @@ export function chooseTransport(win: Window): Transport {
   return transport;
 }
 
-export const api: WorkbenchApi = createApi(typeof window !== 'undefined' ? chooseTransport(window) : unavailable('no window'));
+const page = (globalThis as { window?: PageWindow }).window;
+export const api: WorkbenchApi = createApi(page ? chooseTransport(page) : unavailable('no window'));

@@ -35,12 +35,16 @@ const FIELD_LABELS: Record<string, string> = {
   minDist: 'Min distance',
 };
 
-/** "optimizer.baseLr" -> "Base learning rate"; "ops.2.params.scale" -> "Scale (op 3)". */
-export function fieldLabel(path: string): string {
+/** Last path segments with a name that is not just the key spelled out. */
+const KEY_LABELS: Record<string, string> = { p: 'Probability', op: 'Op name' };
+
+/** "optimizer.baseLr" -> "Base learning rate"; "ops.2.params.scale" (or "ops[2].params.scale") -> "Scale (op 3)". */
+export function fieldLabel(rawPath: string): string {
+  const path = rawPath.replace(/\[(\d+)\]/g, '.$1');
   if (FIELD_LABELS[path]) return FIELD_LABELS[path];
   const parts = path.split('.').filter(Boolean);
   const last = [...parts].reverse().find((p) => !/^\d+$/.test(p)) ?? path;
-  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = KEY_LABELS[last] ?? last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   const opIndex = parts[0] === 'ops' && /^\d+$/.test(parts[1] ?? '') ? ` (op ${Number(parts[1]) + 1})` : '';
   return (words.charAt(0).toUpperCase() + words.slice(1) || 'This field') + opIndex;
 }
