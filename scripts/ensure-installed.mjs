@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCommand } from './lib/start-checks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const marker = path.join(root, 'node_modules', '.package-lock.json');
@@ -18,13 +19,13 @@ function stale() {
 }
 
 if (stale()) {
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const verb = fs.existsSync(lock) ? 'ci' : 'install';
   console.log(`[install] npm ${verb} (first run or lock file changed)`);
-  let r = spawnSync(npm, [verb], { cwd: root, stdio: 'inherit' });
+  const npm = npmCommand([verb]);
+  let r = spawnSync(npm.command, npm.args, { cwd: root, stdio: 'inherit', shell: npm.shell });
   if (r.status !== 0 && !process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
     console.log('[install] retrying without the Electron binary download (offline?); the app will open in server mode');
-    r = spawnSync(npm, [verb], { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+    r = spawnSync(npm.command, npm.args, { cwd: root, stdio: 'inherit', shell: npm.shell, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
   }
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

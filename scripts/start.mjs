@@ -1,26 +1,35 @@
 #!/usr/bin/env node
-// `npm start`: build, then open the desktop app; where no Electron binary is
-// installed (offline installs), serve the same UI to the browser instead.
+// `npm start`: build when sources are newer than out/ (never twice), then open
+// the desktop app; where no Electron binary is installed (offline installs),
+// serve the same UI to the browser instead.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildStaleReason, electronBinary, npmCommand } from './lib/start-checks.mjs';
 
-const require = createRequire(import.meta.url);
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function electronBinary() {
-  try {
-    return require('electron'); // the path of the binary; throws when it was never downloaded
-  } catch {
-    return null;
-  }
+function npm(args) {
+  const c = npmCommand(args);
+  return spawnSync(c.command, c.args, { cwd: root, stdio: 'inherit', shell: c.shell });
 }
 
-const build = spawnSync(npm, ['run', 'build'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const stale = buildStaleReason(root);
+if (stale) {
+  console.log(`[start] building (${stale})`);
+  const build = npm(['run', 'build']);
+  if (build.status !== 0) process.exit(build.status ?? 1);
+} else {
+  console.log('[start] the build is up to date');
+}
 
 const extra = process.argv.slice(2);
-const r = electronBinary()
-  ? spawnSync(npm, ['exec', '--', 'electron-vite', 'preview', ...extra], { stdio: 'inherit' })
-  : (console.log('[start] no Electron binary here: serving the workbench to your browser instead'),
-    spawnSync(process.execPath, ['bin/simclr-workbench.js', 'serve', '--open', ...extra], { stdio: 'inherit' }));
-process.exit(r.status ?? 0);
+const electron = electronBinary(root);
+let r;
+if (electron) {
+  r = spawnSync(electron, ['.', ...extra], { cwd: root, stdio: 'inherit' });
+} else {
+  console.log('[start] no Electron binary here (offline install): serving the workbench to your browser instead');
+  r = spawnSync(process.execPath, [path.join(root, 'bin', 'simclr-workbench.js'), 'serve', '--open', ...extra], { cwd: root, stdio: 'inherit' });
+}
+process.exit(r.status ?? (r.signal ? 1 : 0));

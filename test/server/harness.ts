@@ -23,6 +23,9 @@ export function shippedWorker(): NodeWorkerEntry {
   return { modulePath: shipped().worker, args: [] };
 }
 
+/** The URL `serve` prints (groups: URL, port, token); the token travels in the query or the fragment. */
+export const SERVE_URL = /(http:\/\/127\.0\.0\.1:(\d+)\/[?#]token=([A-Za-z0-9_-]+))/;
+
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `simclr-${prefix}-`));
 }
@@ -125,7 +128,7 @@ export function ipcSide(opts: { entry: NodeWorkerEntry; dataRoot: string; datase
 }
 
 /** The browser's side of server mode: fetch for calls, a WebSocket for events. */
-export async function httpClient(server: RunningServer): Promise<Client> {
+export async function httpClient(server: Pick<RunningServer, 'port' | 'token'>): Promise<Client> {
   const base = `http://127.0.0.1:${server.port}`;
   const events: ApiEvent[] = [];
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}${EVENTS_PATH}?token=${server.token}`, { headers: { origin: base } });
