@@ -104,3 +104,31 @@ export function pointsInLasso(coords: ArrayLike<number>, v: View, poly: readonly
   }
   return out;
 }
+
+/** The view zoomed by `factor` about the screen point (sx, sy), which stays where it is. */
+export function zoomAt(v: View, sx: number, sy: number, factor: number): View {
+  const k = v.k * factor;
+  return { k, ox: sx - (sx - v.ox) * factor, oy: sy - (sy - v.oy) * factor };
+}
+
+/** The view moved by (dx, dy) screen pixels. */
+export function panBy(v: View, dx: number, dy: number): View {
+  return { k: v.k, ox: v.ox + dx, oy: v.oy + dy };
+}
+
+/** Screen -> data. */
+export function toData(v: View, sx: number, sy: number): [number, number] {
+  return [(sx - v.ox) / v.k, (v.oy - sy) / v.k];
+}
+
+/** fitView of just the points `subset` (a single point gets a view of the span/20 around it). */
+export function fitPoints(coords: ArrayLike<number>, subset: readonly number[], width: number, height: number, pad = 40): View {
+  const xy: number[] = [];
+  for (const i of subset) xy.push(coords[2 * i]!, coords[2 * i + 1]!);
+  if (subset.length === 1) {
+    const all = fitView(coords, width, height);
+    const k = all.k * 20;
+    return { k, ox: width / 2 - xy[0]! * k, oy: height / 2 + xy[1]! * k };
+  }
+  return fitView(xy, width, height, pad);
+}
