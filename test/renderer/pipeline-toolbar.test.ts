@@ -34,7 +34,8 @@ describe('pipeline toolbar', () => {
     const alert = screen.getByRole('alert').textContent!;
     expect(alert).toContain('bad.json is not a valid pipeline');
     expect(alert).toMatch(/unknown op "twirl"/);
-    expect(alert).toMatch(/ops\[1\]\.p/);
+    // each problem under its field's path, in words: the probability of op 2 is out of range
+    expect(alert).toMatch(/ops\.1\.pProbability \(op 2\) must be at most 1/);
   });
 
   it('says when the file is not JSON at all', async () => {

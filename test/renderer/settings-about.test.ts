@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import SettingsView from '../../src/renderer/src/views/SettingsView.svelte';
+import SettingsView from '../../src/renderer/src/views/settings/SettingsView.svelte';
 import { app } from '../../src/renderer/src/lib/app-state.svelte';
 import { SettingsSchema } from '../../src/shared/settings';
 
