@@ -58,7 +58,7 @@ describe.skipIf(!haveChromium)('embedding projector in the browser', () => {
     server = await serve({ dataRoot });
     browser = await launchBrowser();
     ({ page, problems } = await openPage(browser, server.url));
-    base = server.url.replace(/\?token=.*$/, '');
+    base = server.url.replace(/#token=.*$/, '');
   }, 240_000);
 
   afterAll(async () => {
