@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RENDERER_CSP } from '../shared/csp.js';
+import { RENDERER_MIME as MIME } from '../shared/mime.js';
 
 /**
  * The renderer is served from app://workbench/ instead of file://, so it has a
@@ -78,20 +79,6 @@ export async function appFileInside(root: string, file: string, io: FsLike = fs)
     return null;
   }
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Headers on every app:// answer: the one CSP, no MIME sniffing, no framing, no caching of stale builds. */
 export function appHeaders(contentType: string): Record<string, string> {

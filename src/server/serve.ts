@@ -12,6 +12,7 @@ import { FileSettings, type SettingsBackend } from '../service/settings-file.js'
 import { version } from '../service/app-version.js';
 import { rendererCsp } from '../shared/csp.js';
 import { loadOrCreateToken } from './token.js';
+import { RENDERER_MIME as MIME } from '../shared/mime.js';
 
 /** A worker or job process that died goes to the server log with how it was started and its last lines. */
 function logCrash(event: ApiEvent, log: (line: string) => void): void {
@@ -70,20 +71,6 @@ const STATUS: Record<ErrorCode, number> = {
   worker_crashed: 502,
   not_implemented: 501,
   internal: 500,
-};
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
 };
 
 export function isLoopback(host: string): boolean {
