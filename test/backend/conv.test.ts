@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS, TOL, use, values } from './parity.js';
+import { PARITY_BACKENDS, TOL, tolFor, use, values } from './parity.js';
 import * as R from './reference.js';
 
 interface ConvCase {
@@ -52,7 +52,7 @@ function prepare(c: ConvCase, seed: number) {
 const prepared = cases.map((c, i) => ({ c, p: prepare(c, 100 + 10 * i) }));
 
 describe('the float64 reference', () => {
-  it('agrees with a finite-difference gradient of its own conv2d (so the backprop definitions are right)', () => {
+  it('agrees with a finite-difference gradient of its own conv2d (so the backprop definitions are right)', async () => {
     const c = cases[11]!; // explicit, asymmetric pads and stride 2
     const { x, w, dy, wShape, dx, dw } = prepare(c, 7);
     const loss = (xv: Float64Array, wv: Float64Array) => {
@@ -68,9 +68,10 @@ describe('the float64 reference', () => {
 
 describe.each(PARITY_BACKENDS)('conv2d on %s vs float64 reference', (backend) => {
   beforeAll(() => use(backend));
+  const tol = tolFor(backend);
 
-  it.each(prepared.map(({ c, p }) => ({ name: c.name, c, p })))('$name: forward, d/dx and d/dw through tf.grads', ({ c, p }) => {
-    const got = values(() => {
+  it.each(prepared.map(({ c, p }) => ({ name: c.name, c, p })))('$name: forward, d/dx and d/dw through tf.grads', async ({ c, p }) => {
+    const got = await values(() => {
       const x = tf.tensor4d(p.x, c.x);
       const w = tf.tensor4d(p.w, p.wShape as [number, number, number, number]);
       const dy = tf.tensor(p.dy, p.y.shape);
@@ -79,18 +80,18 @@ describe.each(PARITY_BACKENDS)('conv2d on %s vs float64 reference', (backend) =>
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).mul(dy).sum())([x, w]);
       return { y: conv(x, w), dx: dx!, dw: dw! };
     });
-    expect(R.relErr(got.y, p.y.data)).toBeLessThan(TOL);
-    expect(R.relErr(got.dx, p.dx.data)).toBeLessThan(TOL);
-    expect(R.relErr(got.dw, p.dw.data)).toBeLessThan(TOL);
+    expect(R.relErr(got.y, p.y.data)).toBeLessThan(tol);
+    expect(R.relErr(got.dx, p.dx.data)).toBeLessThan(tol);
+    expect(R.relErr(got.dw, p.dw.data)).toBeLessThan(tol);
   });
 
-  it('1x1 stride-2 filter gradients stay right after another shape with the same spatial size (TF oneDNN regression)', () => {
+  it('1x1 stride-2 filter gradients stay right after another shape with the same spatial size (TF oneDNN regression)', async () => {
     // With oneDNN, native TensorFlow returned a wrong 1x1 strided filter
     // gradient for [2,8,8,4]->8 once [8,8,8,64]->128 had run; native-fixes.ts works around it.
-    const run = (n: number, ci: number, co: number, seed: number) => {
+    const run = async (n: number, ci: number, co: number, seed: number) => {
       const x = R.randn(seed, [n, 8, 8, ci]);
       const dy = R.randn(seed + 1, [n, 4, 4, co]);
-      const got = values(() => ({
+      const got = await values(() => ({
         dw: tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, [n, 8, 8, ci]), dy: tf.tensor4d(dy, [n, 4, 4, co]) }, {
           strides: [2, 2],
           pad: 'same',
@@ -101,15 +102,15 @@ describe.each(PARITY_BACKENDS)('conv2d on %s vs float64 reference', (backend) =>
       const want = R.conv2dBackpropFilter(R.ref([n, 8, 8, ci], x), R.ref([n, 4, 4, co], dy), [1, 1, ci, co], [2, 2], 'same');
       return R.relErr(got.dw, want.data);
     };
-    expect(run(2, 4, 8, 1)).toBeLessThan(TOL);
-    expect(run(8, 64, 128, 3)).toBeLessThan(TOL);
-    expect(run(2, 4, 8, 1)).toBeLessThan(TOL);
+    expect(await run(2, 4, 8, 1)).toBeLessThan(tol);
+    expect(await run(8, 64, 128, 3)).toBeLessThan(tol);
+    expect(await run(2, 4, 8, 1)).toBeLessThan(tol);
   });
 
-  it('fused conv2d (bias + relu, as layers use it) has the same gradients as the unfused ops', () => {
+  it('fused conv2d (bias + relu, as layers use it) has the same gradients as the unfused ops', async () => {
     const { c, p } = prepared[2]!;
     const bias = R.randn(5, [c.co]);
-    const got = values(() => {
+    const got = await values(() => {
       const x = tf.tensor4d(p.x, c.x);
       const w = tf.tensor4d(p.w, p.wShape as [number, number, number, number]);
       const b = tf.tensor1d(bias);
@@ -120,9 +121,9 @@ describe.each(PARITY_BACKENDS)('conv2d on %s vs float64 reference', (backend) =>
       const plain = tf.grads((a: tf.Tensor, f: tf.Tensor, bb: tf.Tensor) => tf.relu(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad).add(bb)).mul(dy).sum())([x, w, b]);
       return { fx: fused[0]!, fw: fused[1]!, fb: fused[2]!, px: plain[0]!, pw: plain[1]!, pb: plain[2]! };
     });
-    expect(R.relErr(got.fx, got.px)).toBeLessThan(TOL);
-    expect(R.relErr(got.fw, got.pw)).toBeLessThan(TOL);
-    expect(R.relErr(got.fb, got.pb)).toBeLessThan(TOL);
+    expect(R.relErr(got.fx, got.px)).toBeLessThan(tol);
+    expect(R.relErr(got.fw, got.pw)).toBeLessThan(tol);
+    expect(R.relErr(got.fb, got.pb)).toBeLessThan(tol);
     expect(Math.max(...got.pw.map(Math.abs))).toBeGreaterThan(0);
   });
 });

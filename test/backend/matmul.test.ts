@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS, TOL, use, values } from './parity.js';
+import { PARITY_BACKENDS, tolFor, use, values } from './parity.js';
 import * as R from './reference.js';
 
 interface MatCase {
@@ -55,10 +55,11 @@ const prepared = cases.map((c, i) => {
 
 describe.each(PARITY_BACKENDS)('matMul on %s vs float64 reference', (backend) => {
   beforeAll(() => use(backend));
+  const tol = tolFor(backend);
 
-  it.each(prepared.map((p) => ({ name: p.c.name, p })))('$name', ({ p }) => {
+  it.each(prepared.map((p) => ({ name: p.c.name, p })))('$name', async ({ p }) => {
     const { c } = p;
-    const got = values(() => {
+    const got = await values(() => {
       const a = tf.tensor(p.a, c.a);
       const b = tf.tensor(p.b, c.b);
       const g = tf.tensor(p.g, p.y.shape);
@@ -67,11 +68,11 @@ describe.each(PARITY_BACKENDS)('matMul on %s vs float64 reference', (backend) =>
       const [da, db] = tf.grads((x: tf.Tensor, z: tf.Tensor) => mm(x, z).mul(g).sum())([a, b]);
       return { y: mm(a, b), da: da!, db: db! };
     });
-    expect(R.relErr(got.y, p.y.data)).toBeLessThan(TOL);
+    expect(R.relErr(got.y, p.y.data)).toBeLessThan(tol);
     if (c.forwardOnly) return;
     if (p.da && p.db) {
-      expect(R.relErr(got.da, p.da)).toBeLessThan(TOL);
-      expect(R.relErr(got.db, p.db)).toBeLessThan(TOL);
+      expect(R.relErr(got.da, p.da)).toBeLessThan(tol);
+      expect(R.relErr(got.db, p.db)).toBeLessThan(tol);
     } else {
       // Large case: the gradient of sum(AB * G) is G B^T / A^T G (with transposes folded back).
       const G = R.ref(p.y.shape, p.g);
@@ -79,12 +80,12 @@ describe.each(PARITY_BACKENDS)('matMul on %s vs float64 reference', (backend) =>
       const B = R.ref(c.b, p.b);
       const daRef = c.ta ? R.matMul(B, G, c.tb, true) : R.matMul(G, B, false, !c.tb);
       const dbRef = c.tb ? R.matMul(G, A, true, c.ta) : R.matMul(A, G, !c.ta, false);
-      expect(R.relErr(got.da, daRef.data)).toBeLessThan(TOL);
-      expect(R.relErr(got.db, dbRef.data)).toBeLessThan(TOL);
+      expect(R.relErr(got.da, daRef.data)).toBeLessThan(tol);
+      expect(R.relErr(got.db, dbRef.data)).toBeLessThan(tol);
     }
   });
 
-  it('fused matMul (bias + relu, transposeB, as a dense layer on the projection head) and its gradients', () => {
+  it('fused matMul (bias + relu, transposeB, as a dense layer on the projection head) and its gradients', async () => {
     const a = R.randn(1, [6, 9]);
     const b = R.randn(2, [5, 9]);
     const bias = R.randn(3, [5]);
@@ -95,15 +96,15 @@ describe.each(PARITY_BACKENDS)('matMul on %s vs float64 reference', (backend) =>
     };
     const [ad, bd, cd] = [a, b, bias].map((v) => Float64Array.from(v)) as [Float64Array, Float64Array, Float64Array];
     const loss = (av: Float64Array, bv: Float64Array, cv: Float64Array) => fwd(av, bv, cv).data.reduce((s, v, i) => s + v * g[i]!, 0);
-    const got = values(() => {
+    const got = await values(() => {
       const f = (x: tf.Tensor, z: tf.Tensor, c: tf.Tensor) => tf.fused.matMul({ a: x as tf.Tensor2D, b: z as tf.Tensor2D, transposeB: true, bias: c, activation: 'relu' });
       const ts = [tf.tensor2d(a, [6, 9]), tf.tensor2d(b, [5, 9]), tf.tensor1d(bias)] as const;
       const [da, db, dc] = tf.grads((x: tf.Tensor, z: tf.Tensor, c: tf.Tensor) => f(x, z, c).mul(tf.tensor2d(g, [6, 5])).sum())([...ts]);
       return { y: f(...ts), da: da!, db: db!, dc: dc! };
     });
-    expect(R.relErr(got.y, fwd(ad, bd, cd).data)).toBeLessThan(TOL);
-    expect(R.relErr(got.da, R.numericGrad((v) => loss(v, bd, cd), ad))).toBeLessThan(TOL);
-    expect(R.relErr(got.db, R.numericGrad((v) => loss(ad, v, cd), bd))).toBeLessThan(TOL);
-    expect(R.relErr(got.dc, R.numericGrad((v) => loss(ad, bd, v), cd))).toBeLessThan(TOL);
+    expect(R.relErr(got.y, fwd(ad, bd, cd).data)).toBeLessThan(tol);
+    expect(R.relErr(got.da, R.numericGrad((v) => loss(v, bd, cd), ad))).toBeLessThan(tol);
+    expect(R.relErr(got.db, R.numericGrad((v) => loss(ad, v, cd), bd))).toBeLessThan(tol);
+    expect(R.relErr(got.dc, R.numericGrad((v) => loss(ad, bd, v), cd))).toBeLessThan(tol);
   });
 });

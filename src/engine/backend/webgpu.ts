@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { WebgpuAdapter } from './types.js';
+import { applyWebgpuFlags } from './webgpu-flags.js';
 
 /** The limits tfjs-backend-webgpu raises from WebGPU's defaults to the adapter's own. */
 const LIMITS_USED = [
@@ -127,4 +128,5 @@ export async function useWebgpu(p: Extract<WebgpuProbe, { ok: true }>): Promise<
     registered = true;
   }
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed: the device could not be created on the adapter');
+  await applyWebgpuFlags(p.adapter);
 }
