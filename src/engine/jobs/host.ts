@@ -1,6 +1,7 @@
 import type { ApiError, ApiEvent, JobInfo, JobKind, JobProgress, JobState } from '../../shared/api.js';
 import { ApiCallError } from './errors.js';
 import { LogTail } from './log-tail.js';
+import { SHUTDOWN_WAIT_MS } from './runner.js';
 import { FromWorkerSchema, jobMethod, type ToWorker } from './protocol.js';
 import { NotFoundError } from '../errors.js';
 
@@ -427,7 +428,7 @@ export class JobHost {
   }
 
   /** Stop everything: running jobs are cancelled, then killed; the interactive worker exits. */
-  async close(graceMs = 3000): Promise<void> {
+  async close(graceMs = SHUTDOWN_WAIT_MS + 2000): Promise<void> {
     if (this.closed) return;
     for (const id of [...this.queue]) this.cancel(id);
     const exits: Promise<void>[] = [];

@@ -43,14 +43,18 @@ export interface ParentChannel {
   exit(code: number): void;
 }
 
+/** How long a worker told to shut down waits for its cancelled calls to wind up. */
+export const SHUTDOWN_WAIT_MS = 8000;
+
 /**
  * Serve the job protocol on `channel` until the host sends shutdown: each
  * call runs its handler with its own AbortController; cancel aborts it.
  * Calls run concurrently (a dataset page can be answered while a preview is
  * computing between awaits); compute-heavy jobs get a process each from the host.
  */
-export function runWorker(channel: ParentChannel, handlers: HandlerTable, env: WorkerEnv): void {
+export function runWorker(channel: ParentChannel, handlers: HandlerTable, env: WorkerEnv, opts: { shutdownWaitMs?: number } = {}): void {
   const running = new Map<string, AbortController>();
+  const settling = new Set<Promise<void>>();
   const post = (msg: FromWorker) => {
     // Validate what leaves too: a handler returning undefined fields is fine (JSON drops them),
     // but a malformed protocol message would be a bug on this side.
@@ -91,11 +95,18 @@ export function runWorker(channel: ParentChannel, handlers: HandlerTable, env: W
       return;
     }
     const m = msg.data;
-    if (m.type === 'call') void call(m.id, m.method, m.payload);
+    if (m.type === 'call') {
+      const p = call(m.id, m.method, m.payload);
+      settling.add(p);
+      void p.finally(() => settling.delete(p));
+    }
     else if (m.type === 'cancel') running.get(m.id)?.abort();
     else if (m.type === 'shutdown') {
+      // Let cancelled calls finish their bookkeeping (a trainer writes status "cancelled" to run.json),
+      // bounded so a stuck handler cannot hold the shutdown (the host kills after its own grace).
       for (const c of running.values()) c.abort();
-      channel.exit(0);
+      const waited = new Promise((resolve) => setTimeout(resolve, opts.shutdownWaitMs ?? SHUTDOWN_WAIT_MS));
+      void Promise.race([Promise.allSettled([...settling]), waited]).then(() => channel.exit(0));
     }
   });
   channel.onDisconnect?.(() => channel.exit(0));
