@@ -18,7 +18,7 @@ import { planModel } from '../models/spec.js';
 import { defaultDataRoot, runsDir } from '../runs/paths.js';
 import { writeCheckpoint } from '../train/checkpoint.js';
 import { modelConfigOf } from '../train/model-config.js';
-import { collectVersions, createRun, imageSetsChecksum, RunWriter } from '../train/run-dir.js';
+import { collectVersions, createRun, datasetRecord, RunWriter } from '../train/run-dir.js';
 import { runSplits } from '../train/simclr.js';
 import { inferModelConfig } from './foreign-spec.js';
 import { readSafetensors, type ReadTensor } from './safetensors.js';
@@ -202,41 +202,29 @@ export async function importWeights(file: string, opts: ImportWeightsOptions = {
   const runsRoot = runsDir(dataRoot);
   // The run appears as 'running' (its lock held) until its checkpoint is written, then 'completed'.
   const created = createRun(runsRoot, name, (id): RunRecord => ({
-      format: 'simclr-workbench-run',
-      version: 1,
-      kind: 'simclr',
-      id,
-      name,
-      status: 'running',
-      config: cfg,
-      pipeline,
-      model: { ...resolved, depth: Number(resolved.arch.replace('resnet', '')), featureDim: plan.encoder.featureDim, imported: abs },
-      learningRate: resolveLearningRate(cfg),
-      stepsPerEpoch,
-      dataset: {
-        id: ds.id,
-        name: ds.name,
-        format: ds.format,
-        path: ds.source ?? datasetRef,
-        classNames: ds.classNames,
-        trainCount: train.count,
-        testCount: test?.count ?? 0,
-        height: train.height,
-        width: train.width,
-        channels: train.channels,
-        checksum: imageSetsChecksum(test ? [train, test] : [train]),
-      },
-      seed: cfg.seed,
-      backend: { name: 'import', tfjsVersion: tf.version_core, source: opts.source ?? 'import-weights', device: 'none (weights trained elsewhere)', gpu: false, threads: 0, reason: `imported from ${abs}` },
-      versions: collectVersions(),
-      startedAt: now,
-      endedAt: null,
-      pid: process.pid,
-      host: os.hostname(),
-      epochsCompleted: epoch,
-      globalStep,
-      resumes: [],
-      error: null,
+    format: 'simclr-workbench-run',
+    version: 1,
+    kind: 'simclr',
+    id,
+    name,
+    status: 'running',
+    config: cfg,
+    pipeline,
+    model: { ...resolved, depth: Number(resolved.arch.replace('resnet', '')), featureDim: plan.encoder.featureDim, imported: abs },
+    learningRate: resolveLearningRate(cfg),
+    stepsPerEpoch,
+    dataset: datasetRecord(ds, ds.source ?? datasetRef, train, test),
+    seed: cfg.seed,
+    backend: { name: 'import', tfjsVersion: tf.version_core, source: opts.source ?? 'import-weights', device: 'none (weights trained elsewhere)', gpu: false, threads: 0, reason: `imported from ${abs}` },
+    versions: collectVersions(),
+    startedAt: now,
+    endedAt: null,
+    pid: process.pid,
+    host: os.hostname(),
+    epochsCompleted: epoch,
+    globalStep,
+    resumes: [],
+    error: null,
   }));
   const dir = created.dir;
   const writer = new RunWriter(dir, created.record, created.lock);

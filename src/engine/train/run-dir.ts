@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import type { ImageSet } from '../data/types.js';
+import type { Dataset, ImageSet } from '../data/types.js';
 import { appendFileSynced, cleanStaleTemps, writeFileAtomic } from '../fs/atomic.js';
 import { acquireLock, processAlive, RunLocked, type Lock } from '../runs/lock.js';
 import { parseRunRecord, type MetricRecord, type RunRecord, type RunStatus } from '../../shared/run.js';
@@ -205,6 +205,23 @@ export function readRun(dir: string): RunRecord {
     throw new Error(`${file}: cannot read the run record (${(err as Error).message}); is ${dir} a run directory?`);
   }
   return parseRunRecord(raw, file);
+}
+
+/** run.json's description of the data a run trains on: where it came from, its splits and their checksum. */
+export function datasetRecord(ds: Dataset, source: string, train: ImageSet, test: ImageSet | null, checksum = imageSetsChecksum(test ? [train, test] : [train])): RunRecord['dataset'] {
+  return {
+    id: ds.id,
+    name: ds.name,
+    format: ds.format,
+    path: source,
+    classNames: ds.classNames,
+    trainCount: train.count,
+    testCount: test?.count ?? 0,
+    height: train.height,
+    width: train.width,
+    channels: train.channels,
+    checksum,
+  };
 }
 
 /** sha256 over the pixels then labels of each set, in order: the identity of the data a run saw. */

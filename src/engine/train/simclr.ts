@@ -23,7 +23,7 @@ import { checkTrainingMemory, estimateTrainingMemory } from './memory-estimate.j
 import { modelConfigOf, modelLabel } from './model-config.js';
 import type { ModelConfig } from '../../shared/model-config.js';
 import { createTrainOptimizer, type TrainOptimizer } from './optimizer.js';
-import { collectVersions, createRun, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
+import { collectVersions, createRun, datasetRecord, imageSetsChecksum, lockRunForResume, readRun, RunWriter } from './run-dir.js';
 import type { Lock } from '../runs/lock.js';
 
 export interface TrainOptions {
@@ -263,19 +263,7 @@ async function restoreOrInit(opts: TrainOptions, plan: RunPlan, model: Model, op
       model: { ...modelConfig, depth: Number(modelConfig.arch.replace('resnet', '')), featureDim: model.featureDim, params: model.numParams() },
       learningRate: peakLr,
       stepsPerEpoch,
-      dataset: {
-        id: ds.id,
-        name: ds.name,
-        format: ds.format,
-        path: sourceOf(ds, cfg),
-        classNames: ds.classNames,
-        trainCount: train.count,
-        testCount: test?.count ?? 0,
-        height: train.height,
-        width: train.width,
-        channels: train.channels,
-        checksum,
-      },
+      dataset: datasetRecord(ds, sourceOf(ds, cfg), train, test, checksum),
       seed: cfg.seed,
       backend: { ...backend },
       versions: collectVersions(),
